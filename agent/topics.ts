@@ -1,0 +1,398 @@
+/**
+ * The MQTT topic contract, v1 (DESIGN.md "The MQTT topic contract"; STYLE.md rule 4).
+ *
+ * The ONE module that knows every topic: how to build it, how to parse it, whether it is retained,
+ * its QoS and the zod schema of its payload. The publisher, the command router, tests and the
+ * generated docs (docs/topics.md, docs/schemas/*.schema.json) all use it.
+ *
+ * Published payloads use non-strict objects (a consumer must ignore fields it does not know, so v1
+ * can grow); the command, which the agent receives, is strict.
+ */
+import { z } from "zod";
+import { ID_MAX, SITE_ID_MAX, idSchema, isId, siteIdSchema } from "../config/ids.js";
+import { DEVICE_KINDS } from "../config/site.js";
+import type { HealthStatus } from "../drivers/types.js";
+
+export const TOPIC_PREFIX = "roomgate/v1";
+
+// ---------------------------------------------------------------- topics
+
+/** A topic could not be built: an id outside [a-z0-9-] would break the fixed-depth tree (or inject `+`/`#`/`/`). */
+export class TopicError extends Error {
+  readonly code = "invalid_id" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "TopicError";
+  }
+}
+
+function seg(what: string, value: string, max = ID_MAX): string {
+  if (!isId(value, max)) throw new TopicError(`${what} ${JSON.stringify(value)} is not an id ([a-z0-9-], 1..${max})`);
+  return value;
+}
+const root = (site: string): string => `${TOPIC_PREFIX}/${seg("site", site, SITE_ID_MAX)}`;
+
+/** Topic builders. Each throws a TopicError for an id outside [a-z0-9-]. */
+export const topics = {
+  agentState: (site: string) => `${root(site)}/agent/state`,
+  agentMeta: (site: string) => `${root(site)}/agent/meta`,
+  /** Operator -> agent: republish every retained topic (any payload). */
+  rebirth: (site: string) => `${root(site)}/agent/rebirth`,
+  deviceState: (site: string, device: string) => `${root(site)}/dev/${seg("device", device)}/state`,
+  deviceHealth: (site: string, device: string) => `${root(site)}/dev/${seg("device", device)}/health`,
+  alarm: (site: string, alarm: string) => `${root(site)}/alarm/${seg("alarm", alarm)}`,
+  event: (site: string) => `${root(site)}/event`,
+  readiness: (site: string) => `${root(site)}/readiness`,
+  cmd: (site: string, user: string) => `${root(site)}/cmd/${seg("user", user)}`,
+  res: (site: string, user: string) => `${root(site)}/res/${seg("user", user)}`,
+} as const;
+
+export type TopicKind = keyof typeof topics;
+export const TOPIC_KINDS = Object.keys(topics) as TopicKind[];
+
+export interface ParsedTopic {
+  site: string;
+  kind: TopicKind;
+  device?: string;
+  user?: string;
+  alarm?: string;
+}
+
+/** Reads a v1 topic; null for anything else (another version, wrong depth, an id outside [a-z0-9-]). Never throws. */
+export function parseTopic(topic: string): ParsedTopic | null {
+  const parts = topic.split("/");
+  if (parts[0] !== "roomgate" || parts[1] !== "v1") return null;
+  const site = parts[2];
+  if (site === undefined || !isId(site, SITE_ID_MAX)) return null;
+  const rest = parts.slice(3);
+  const [a, b, c] = rest;
+  const id = (v: string | undefined): v is string => isId(v);
+  switch (rest.length) {
+    case 1:
+      if (a === "event") return { site, kind: "event" };
+      if (a === "readiness") return { site, kind: "readiness" };
+      return null;
+    case 2:
+      if (a === "agent" && b === "state") return { site, kind: "agentState" };
+      if (a === "agent" && b === "meta") return { site, kind: "agentMeta" };
+      if (a === "agent" && b === "rebirth") return { site, kind: "rebirth" };
+      if (a === "alarm" && id(b)) return { site, kind: "alarm", alarm: b };
+      if (a === "cmd" && id(b)) return { site, kind: "cmd", user: b };
+      if (a === "res" && id(b)) return { site, kind: "res", user: b };
+      return null;
+    case 3:
+      if (a === "dev" && id(b) && c === "state") return { site, kind: "deviceState", device: b };
+      if (a === "dev" && id(b) && c === "health") return { site, kind: "deviceHealth", device: b };
+      return null;
+    default:
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------- payloads
+
+const ts = z.number().int().nonnegative().describe("Milliseconds since the Unix epoch.");
+const bootSeq = z
+  .number()
+  .int()
+  .nonnegative()
+  .describe("Counts agent starts; a new value means the agent restarted (not just reconnected).");
+
+export const AgentStateSchema = z
+  .discriminatedUnion("state", [
+    z.object({ state: z.literal("online"), bootSeq, version: z.string().min(1).describe("Agent version."), ts }).describe("Birth."),
+    // The will is registered at connect time and published later by the broker: a ts would be stale.
+    z.object({ state: z.literal("lost"), bootSeq }).describe("Last will: the broker lost the agent."),
+    z.object({ state: z.literal("offline"), bootSeq, ts }).describe("Clean stop."),
+  ])
+  .describe("Agent availability (retained).");
+
+const actionMetaSchema = z.object({
+  description: z.string(),
+  args: z.record(z.string(), z.unknown()).describe("JSON Schema of the action's args."),
+});
+
+export const DeviceMetaSchema = z.object({
+  kind: z.enum(DEVICE_KINDS),
+  protocol: z.string().min(1),
+  room: idSchema.optional(),
+  name: z.string().optional(),
+  transport: z.string().describe("Endpoint without secrets, e.g. serial:/dev/ttyUSB0@9600, udp:10.0.0.5:52381."),
+  actions: z.record(z.string(), actionMetaSchema).describe("Actions by name."),
+  stateFields: z.array(z.string()).describe("Fields of the device's state payload."),
+});
+
+export const AgentMetaSchema = z
+  .object({
+    site: siteIdSchema,
+    name: z.string().optional(),
+    region: z.array(idSchema).describe("Region path from the top, as ids."),
+    version: z.string().min(1),
+    bootSeq,
+    ts,
+    rooms: z.record(idSchema, z.object({ name: z.string().optional() })).optional(),
+    devices: z.record(idSchema, DeviceMetaSchema),
+  })
+  .describe("Site inventory (retained): devices, their actions with JSON Schemas of args, state fields.");
+
+export const DeviceStateSchema = z
+  .object({ ts, state: z.record(z.string(), z.unknown()).describe("Full snapshot of the device's state.") })
+  .describe("Device state (retained).");
+
+export const HEALTH_STATUSES = ["ok", "degraded", "unreachable", "fault", "unknown"] as const;
+export const healthStatusSchema = z.enum(HEALTH_STATUSES);
+// Compile-time guard: the contract's vocabulary is the drivers' vocabulary.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const healthAgrees: Same<HealthStatus, (typeof HEALTH_STATUSES)[number]> = true;
+void healthAgrees;
+
+export const DeviceHealthSchema = z
+  .object({
+    status: healthStatusSchema,
+    code: z.string().min(1).optional().describe("Detail: timeout, nak, auth_failed, bad_config, not_secure, ..."),
+    message: z.string().optional(),
+    since: ts.describe("When the status last changed (ms epoch)."),
+    lastSeen: ts.nullable().describe("When the device last answered (ms epoch); null if never."),
+  })
+  .describe("Device health (retained, published on change).");
+
+export const ALARM_SEVERITIES = ["critical", "major", "minor", "warning"] as const;
+
+export const AlarmSchema = z
+  .object({
+    severity: z.enum(ALARM_SEVERITIES),
+    code: z.string().min(1),
+    device: idSchema.optional(),
+    raisedAt: ts,
+    message: z.string(),
+  })
+  .describe("An active alarm (retained while active; an empty retained payload clears it).");
+
+export const RESPONSE_STATUSES = ["ok", "error", "rejected", "expired", "timeout"] as const;
+
+export const CommandAuditSchema = z
+  .object({
+    id: z.string(),
+    user: idSchema.describe("From the topic (verified by the broker's ACL), never from the payload."),
+    device: idSchema.nullable().optional().describe("null or absent for agent-level or unreadable commands."),
+    action: z.string().nullable().describe("null when the command could not be read."),
+    status: z.enum(RESPONSE_STATUSES),
+    durationMs: z.number().nonnegative(),
+    errorCode: z.string().optional(),
+  })
+  .describe("Data of a `command` event: the audit record of one command.");
+
+export const HealthEventSchema = DeviceHealthSchema.pick({ status: true, code: true, message: true })
+  .extend({ previous: healthStatusSchema.optional() })
+  .describe("Data of a `health` event: a device's health changed.");
+
+export const DriverEventDataSchema = z
+  .object({ type: z.string().min(1), message: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() })
+  .describe("Data of a `driver` event: something a driver reported (garbled_frame, network_change, ...).");
+
+export const AlarmRaisedSchema = AlarmSchema.extend({ alarm: idSchema }).describe("Data of an `alarm.raised` event.");
+
+export const AlarmClearedSchema = z
+  .object({ alarm: idSchema, code: z.string().min(1).optional(), clearedAt: ts })
+  .describe("Data of an `alarm.cleared` event.");
+
+/** Known event types and the schema of their `data`. Other types may appear; consumers ignore them. */
+export const EVENT_DATA_SCHEMAS = {
+  command: CommandAuditSchema,
+  health: HealthEventSchema,
+  driver: DriverEventDataSchema,
+  "alarm.raised": AlarmRaisedSchema,
+  "alarm.cleared": AlarmClearedSchema,
+} as const;
+export type KnownEventType = keyof typeof EVENT_DATA_SCHEMAS;
+
+export const EventSchema = z
+  .object({
+    ts,
+    type: z.string().min(1).describe("command | health | driver | alarm.raised | alarm.cleared | ... (open set)."),
+    device: idSchema.optional(),
+    historical: z.boolean().optional().describe("True when replayed from the outbox after an outage."),
+    data: z.record(z.string(), z.unknown()).optional().describe("Per type: see event-<type>.schema.json."),
+  })
+  .superRefine((ev, ctx) => {
+    const schema = (EVENT_DATA_SCHEMAS as Record<string, z.ZodType>)[ev.type];
+    if (schema === undefined) return;
+    const r = schema.safeParse(ev.data);
+    for (const issue of r.success ? [] : r.error.issues) {
+      ctx.addIssue({ code: "custom", path: ["data", ...issue.path], message: issue.message });
+    }
+  })
+  .describe("Something that happened (not retained): command audit, health change, driver event, alarm raised/cleared.");
+
+export const READINESS_RESULTS = ["pass", "warn", "fail"] as const;
+
+export const ReadinessSchema = z
+  .object({
+    ts,
+    result: z.enum(READINESS_RESULTS).describe("Worst result of the checks."),
+    durationMs: z.number().nonnegative().optional(),
+    requestedBy: idSchema.optional().describe("User who asked for the check, if any."),
+    checks: z.array(
+      z.object({
+        name: z.string().min(1),
+        device: idSchema.optional(),
+        result: z.enum([...READINESS_RESULTS, "skip"]),
+        code: z.string().optional(),
+        message: z.string().optional(),
+      }),
+    ),
+  })
+  .describe("The last readiness report of the site (retained).");
+
+export const CommandSchema = z
+  .strictObject({
+    id: z.string().min(1).max(64).describe("Chosen by the operator; echoed in the response."),
+    device: idSchema.optional().describe("Target device; absent for agent-level actions."),
+    action: z.string().min(1).max(64).describe("Action name, as listed in agent/meta."),
+    args: z.record(z.string(), z.unknown()).default({}).describe("Action arguments (see the action's JSON Schema in meta)."),
+    expiresAt: ts.optional().describe("Past this time (ms epoch) the command is answered `expired`, never run."),
+  })
+  .describe("Operator -> agent command (never retained).");
+
+export const ResponseSchema = z
+  .object({
+    id: z.string().max(64).nullable().describe("The command's id; \"\" or null if it could not be read from the payload."),
+    status: z.enum(RESPONSE_STATUSES),
+    data: z.unknown().optional().describe("Result of a successful action."),
+    error: z
+      .object({ code: z.string().min(1), message: z.string(), details: z.unknown().optional() })
+      .optional()
+      .describe("Present exactly when status is not ok. For rejected, details holds zod's issues."),
+    ts,
+  })
+  .superRefine((r, ctx) => {
+    if (r.status === "ok" && r.error !== undefined) ctx.addIssue({ code: "custom", path: ["error"], message: "ok has no error" });
+    if (r.status !== "ok" && r.error === undefined) ctx.addIssue({ code: "custom", path: ["error"], message: `${r.status} needs an error` });
+  })
+  .describe("Agent -> operator response (never retained).");
+
+export type AgentState = z.output<typeof AgentStateSchema>;
+export type AgentMeta = z.output<typeof AgentMetaSchema>;
+export type DeviceMeta = z.output<typeof DeviceMetaSchema>;
+export type DeviceStatePayload = z.output<typeof DeviceStateSchema>;
+export type DeviceHealthPayload = z.output<typeof DeviceHealthSchema>;
+export type Alarm = z.output<typeof AlarmSchema>;
+export type AlarmSeverity = Alarm["severity"];
+/** An event payload (named so as not to shadow the DOM/Node `Event`). */
+export type SiteEvent = z.output<typeof EventSchema>;
+export type CommandAudit = z.output<typeof CommandAuditSchema>;
+export type Readiness = z.output<typeof ReadinessSchema>;
+export type Command = z.output<typeof CommandSchema>;
+/** A command as an operator may write it (args may be absent). */
+export type CommandInput = z.input<typeof CommandSchema>;
+/** A response payload (named so as not to shadow fetch's `Response`). */
+export type CommandResponse = z.output<typeof ResponseSchema>;
+export type ResponseStatus = CommandResponse["status"];
+
+// ---------------------------------------------------------------- topic specs
+
+/** Payload type of each topic. An alarm's `null` is the empty retained payload that clears it. */
+export interface PayloadTypes {
+  agentState: AgentState;
+  agentMeta: AgentMeta;
+  rebirth: unknown;
+  deviceState: DeviceStatePayload;
+  deviceHealth: DeviceHealthPayload;
+  alarm: Alarm | null;
+  event: SiteEvent;
+  readiness: Readiness;
+  cmd: Command;
+  res: CommandResponse;
+}
+
+export interface TopicSpec {
+  kind: TopicKind;
+  /** With placeholders, as in DESIGN.md. */
+  pattern: string;
+  retain: boolean;
+  qos: 0 | 1 | 2;
+  from: "agent" | "operator";
+  /** null: any payload (rebirth). */
+  schema: z.ZodType | null;
+  /** docs/schemas file name, or null. */
+  schemaFile: string | null;
+}
+
+const spec = (kind: TopicKind, pattern: string, retain: boolean, from: TopicSpec["from"], schema: z.ZodType | null, file: string | null): TopicSpec => ({
+  kind,
+  pattern: `${TOPIC_PREFIX}/{site}/${pattern}`,
+  retain,
+  qos: 1,
+  from,
+  schema,
+  schemaFile: file === null ? null : `${file}.schema.json`,
+});
+
+export const TOPIC_SPECS: Readonly<Record<TopicKind, TopicSpec>> = {
+  agentState: spec("agentState", "agent/state", true, "agent", AgentStateSchema, "agent-state"),
+  agentMeta: spec("agentMeta", "agent/meta", true, "agent", AgentMetaSchema, "agent-meta"),
+  rebirth: spec("rebirth", "agent/rebirth", false, "operator", null, null),
+  deviceState: spec("deviceState", "dev/{device}/state", true, "agent", DeviceStateSchema, "device-state"),
+  deviceHealth: spec("deviceHealth", "dev/{device}/health", true, "agent", DeviceHealthSchema, "device-health"),
+  alarm: spec("alarm", "alarm/{alarm}", true, "agent", AlarmSchema, "alarm"),
+  event: spec("event", "event", false, "agent", EventSchema, "event"),
+  readiness: spec("readiness", "readiness", true, "agent", ReadinessSchema, "readiness"),
+  cmd: spec("cmd", "cmd/{user}", false, "operator", CommandSchema, "command"),
+  res: spec("res", "res/{user}", false, "agent", ResponseSchema, "response"),
+};
+
+/** MQTT publish options of a topic kind. */
+export function publishOptions(kind: TopicKind): { qos: 0 | 1 | 2; retain: boolean } {
+  const s = TOPIC_SPECS[kind];
+  return { qos: s.qos, retain: s.retain };
+}
+
+/** A subscription filter for a kind: placeholders become `+` (the site too, unless given). */
+export function topicFilter(kind: TopicKind, site?: string): string {
+  const p = TOPIC_SPECS[kind].pattern.replace(/\{(device|alarm|user)\}/g, "+");
+  return site === undefined ? p.replace("{site}", "+") : p.replace("{site}", seg("site", site, SITE_ID_MAX));
+}
+
+// ---------------------------------------------------------------- encode / decode
+
+/** A payload that does not match its topic's schema. `issues` are zod's, for a `rejected` answer. */
+export class PayloadError extends Error {
+  readonly code: "invalid_json" | "invalid_payload";
+  readonly issues: readonly z.core.$ZodIssue[];
+  constructor(code: PayloadError["code"], message: string, issues: readonly z.core.$ZodIssue[] = []) {
+    super(message);
+    this.name = "PayloadError";
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+/** Validates and serialises a payload for `kind` (throws PayloadError). An alarm's null gives "" (clears it). */
+export function encodePayload<K extends TopicKind>(kind: K, value: PayloadTypes[K]): string {
+  if (kind === "alarm" && value === null) return "";
+  const schema = TOPIC_SPECS[kind].schema;
+  if (schema === null) return value === undefined ? "" : JSON.stringify(value);
+  const r = schema.safeParse(value);
+  if (!r.success) throw new PayloadError("invalid_payload", `${kind}: ${z.prettifyError(r.error)}`, r.error.issues);
+  return JSON.stringify(r.data);
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: PayloadError };
+
+/** Parses and validates a received payload for `kind`. Never throws. */
+export function decodePayload<K extends TopicKind>(kind: K, payload: Buffer | Uint8Array | string): Decoded<PayloadTypes[K]> {
+  const text = typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8");
+  if (kind === "alarm" && text === "") return { ok: true, value: null as PayloadTypes[K] };
+  const schema = TOPIC_SPECS[kind].schema;
+  // Any payload (rebirth): hand the text over as it came.
+  if (schema === null) return { ok: true, value: text as PayloadTypes[K] };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: new PayloadError("invalid_json", `payload is not JSON: ${err instanceof Error ? err.message : String(err)}`) };
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) return { ok: false, error: new PayloadError("invalid_payload", z.prettifyError(r.error), r.error.issues) };
+  return { ok: true, value: r.data as PayloadTypes[K] };
+}

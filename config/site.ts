@@ -1,0 +1,196 @@
+/**
+ * The site file (YAML): which broker the agent talks to, and the devices of the site.
+ * Validated at the door (STYLE.md rule 11); every field carries a description for the JSON Schema
+ * that editors use (`roomgate config schema`).
+ */
+import { z } from "zod";
+import { idSchema, siteIdSchema } from "./ids.js";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
+export const logLevelSchema = z.enum(LOG_LEVELS).describe("Log level: trace|debug|info|warn|error|silent.");
+
+export const DEVICE_KINDS = ["camera", "display", "ledwall", "audio", "crypto", "gpio"] as const;
+export const deviceKindSchema = z.enum(DEVICE_KINDS).describe("What the device is.");
+
+export const BAUD_RATES = [2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+
+const portSchema = z.number().int().min(1).max(65535);
+
+export const serialTransportSchema = z
+  .strictObject({
+    type: z.literal("serial"),
+    path: z.string().min(1).describe("Serial device path, e.g. /dev/ttyUSB0 or a socat pty link."),
+    baudRate: z.literal(BAUD_RATES).default(9600).describe("Line speed in baud."),
+    dataBits: z.literal([5, 6, 7, 8]).default(8).describe("Data bits per character."),
+    parity: z.enum(["none", "even", "odd"]).default("none").describe("Parity bit."),
+    stopBits: z.literal([1, 2]).default(1).describe("Stop bits."),
+  })
+  .describe("An RS-232/RS-422 link.");
+
+export const udpTransportSchema = z
+  .strictObject({
+    type: z.literal("udp"),
+    host: z.string().min(1).describe("The device's address (IPv4 or host name)."),
+    port: portSchema.describe("The device's UDP port, e.g. 52381 for VISCA over IP."),
+    localPort: z.number().int().min(0).max(65535).optional().describe("Local port to bind; 0 or absent: any."),
+    localAddress: z.string().min(1).optional().describe("Local address to bind; absent: all interfaces."),
+  })
+  .describe("A UDP link: datagrams to and from one host:port.");
+
+export const tcpTransportSchema = z
+  .strictObject({
+    type: z.literal("tcp"),
+    host: z.string().min(1).describe("The device's address (IPv4 or host name)."),
+    port: portSchema.describe("The device's TCP port, e.g. 1515 for Samsung MDC."),
+  })
+  .describe("A TCP link.");
+
+export const transportConfigSchema = z
+  .discriminatedUnion("type", [serialTransportSchema, udpTransportSchema, tcpTransportSchema])
+  .describe("How the agent reaches the device; `type` picks serial, udp or tcp.");
+
+const optionsSchema = z
+  .record(z.string(), z.unknown())
+  .default({})
+  .describe("Driver-specific options, validated by the driver when it starts.");
+
+export const simulatorConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("`roomgate sim` starts a simulator for this device."),
+    options: z.record(z.string(), z.unknown()).default({}).describe("Simulator-specific options."),
+  })
+  .describe("A simulator standing in for the device (development and tests).");
+
+export const deviceConfigSchema = z
+  .strictObject({
+    kind: deviceKindSchema,
+    protocol: z
+      .string()
+      .min(1)
+      .regex(/^[a-z0-9-]+$/, "expected a protocol name such as visca")
+      .describe("Protocol (driver) name, e.g. visca, onvif, mdc, novastar, tesira, x32, enc1, firmata."),
+    room: idSchema.optional().describe("Room id; must be a key of `rooms` when `rooms` is given."),
+    name: z.string().min(1).max(200).optional().describe("Human-readable name."),
+    pollIntervalMs: z.number().int().min(200).optional().describe("Overrides agent.pollIntervalMs for this device."),
+    transport: transportConfigSchema,
+    options: optionsSchema,
+    simulator: simulatorConfigSchema.optional(),
+  })
+  .describe("One device of the site.");
+
+export const brokerLinkSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^mqtts?:\/\/[^\s/]+$/, "expected mqtt://host:port or mqtts://host:port")
+      .describe("Broker URL: mqtt://host:port or mqtts://host:port."),
+    username: z.string().min(1).optional().describe("MQTT username."),
+    password: z.string().min(1).optional().describe("MQTT password (prefer passwordFile). Never logged."),
+    passwordFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("File holding the MQTT password, relative to the site file. Never logged."),
+    keepaliveSec: z.number().int().min(0).max(65535).default(30).describe("MQTT keepalive in seconds."),
+    outboxLimit: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe("Events kept while the broker is away; the oldest are dropped beyond this."),
+  })
+  .describe("The central broker this agent reports to.");
+
+export const agentSettingsSchema = z
+  .strictObject({
+    pollIntervalMs: z.number().int().min(200).default(5000).describe("How often each device is polled."),
+    commandTimeoutMs: z.number().int().min(1).default(10_000).describe("Default deadline of a command."),
+    logLevel: logLevelSchema.default("info"),
+  })
+  .describe("Agent runtime settings.");
+
+export const roomConfigSchema = z
+  .strictObject({ name: z.string().min(1).max(200).optional().describe("Human-readable room name.") })
+  .describe("A room of the site.");
+
+export const siteConfigSchema = z
+  .strictObject({
+    site: siteIdSchema.describe("Site id: a-z, 0-9 and -, 1..48 characters. Appears in every topic."),
+    name: z.string().min(1).max(200).optional().describe("Human-readable site name."),
+    region: z.array(idSchema).default([]).describe("Region path from the top, as ids, e.g. [province, district-07]."),
+    broker: brokerLinkSchema,
+    agent: agentSettingsSchema.prefault({}),
+    rooms: z.record(idSchema, roomConfigSchema).optional().describe("Rooms of the site, by id."),
+    devices: z.record(idSchema, deviceConfigSchema).default({}).describe("Devices of the site, by id."),
+  })
+  .superRefine(checkSite)
+  .describe("roomgate site file");
+
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+/** The site file as written (fields with defaults may be absent). */
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type DeviceConfig = z.output<typeof deviceConfigSchema>;
+export type TransportConfig = z.output<typeof transportConfigSchema>;
+export type BrokerLinkConfig = z.output<typeof brokerLinkSchema>;
+export type LogLevel = z.output<typeof logLevelSchema>;
+
+type SiteShape = {
+  broker: { password?: string | undefined; passwordFile?: string | undefined };
+  rooms?: Record<string, unknown> | undefined;
+  devices: Record<string, { room?: string | undefined; transport: TransportConfig }>;
+};
+
+/** Cross-field rules: rooms exist, one device per serial path / udp endpoint / local udp port. */
+function checkSite(site: SiteShape, ctx: z.RefinementCtx): void {
+  if (site.broker.password !== undefined && site.broker.passwordFile !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["broker", "passwordFile"],
+      message: "give either password or passwordFile, not both",
+    });
+  }
+  const seen = new Map<string, string>();
+  const claim = (key: string, deviceId: string, path: (string | number)[], what: string): void => {
+    const owner = seen.get(key);
+    if (owner === undefined) seen.set(key, deviceId);
+    else ctx.addIssue({ code: "custom", path, message: `${what} is already used by device ${owner}` });
+  };
+  for (const [id, device] of Object.entries(site.devices)) {
+    if (device.room !== undefined && site.rooms !== undefined && !(device.room in site.rooms)) {
+      const known = Object.keys(site.rooms).join("|") || "(none)";
+      ctx.addIssue({
+        code: "custom",
+        path: ["devices", id, "room"],
+        message: `unknown room ${JSON.stringify(device.room)}; expected one of ${known}`,
+      });
+    }
+    const t = device.transport;
+    const at = ["devices", id, "transport"];
+    if (t.type === "serial") claim(`serial:${t.path}`, id, [...at, "path"], `serial path ${t.path}`);
+    if (t.type === "udp") {
+      claim(`udp:${t.host}:${t.port}`, id, [...at, "port"], `udp endpoint ${t.host}:${t.port}`);
+      if (t.localPort !== undefined && t.localPort !== 0) {
+        claim(`udp-local:${t.localPort}`, id, [...at, "localPort"], `local udp port ${t.localPort}`);
+      }
+    }
+  }
+}
+
+/** Endpoint text for meta and logs; never includes secrets. e.g. `serial:/dev/ttyUSB0@9600`. */
+export function describeTransport(t: TransportConfig): string {
+  switch (t.type) {
+    case "serial":
+      return `serial:${t.path}@${t.baudRate}`;
+    case "udp":
+      return `udp:${t.host}:${t.port}`;
+    case "tcp":
+      return `tcp:${t.host}:${t.port}`;
+  }
+}
+
+/** A copy safe to print or log: the password is replaced, and a user:pass in the URL masked. */
+export function redactSiteConfig(config: SiteConfig): SiteConfig {
+  const broker = { ...config.broker, url: config.broker.url.replace(/\/\/[^@/]*@/, "//***@") };
+  if (broker.password !== undefined) broker.password = "***";
+  return { ...config, broker };
+}
