@@ -104,9 +104,18 @@ export interface ActionSpec<A = any, R = unknown> {
 
 export type ActionTable = Record<string, ActionSpec>;
 
+/** Something the centre should hear about that is neither state nor health (goes to the event topic). */
+export interface DriverEvent {
+  /** e.g. `garbled_frame`, `network_change`, `sequence_reset` */
+  type: string;
+  message?: string;
+  data?: Record<string, unknown>;
+}
+
 export interface DriverEvents<State> {
   state: [state: State];
   health: [health: Health];
+  event: [event: DriverEvent];
 }
 
 export interface Driver<State extends object = Record<string, unknown>>
@@ -115,6 +124,8 @@ export interface Driver<State extends object = Record<string, unknown>>
   /** Protocol name as it appears in meta, e.g. `visca`. */
   readonly protocol: string;
   readonly actions: ActionTable;
+  /** Names of the fields `poll()` returns (published in the agent's meta). */
+  readonly stateFields: readonly string[];
   /** Opens the transport; resolves on first contact, or rejects with a DeviceError that says why. */
   start(ctx: DriverContext): Promise<void>;
   /** Closes everything it opened; idempotent. */

@@ -65,4 +65,11 @@ export interface BackoffOptions {
   factor?: number;
   /** Fraction of the delay randomised (0..1, "equal jitter"). Default 0.5. */
   jitter?: number;
+  /**
+   * A link counts as proven, and the next loss starts again from `initialMs`, once it has stayed
+   * open this long or brought its first bytes. Until then delays keep growing, so a peer that
+   * accepts and drops at once (or a UDP socket that binds but meets ICMP refusals) is not
+   * retried at `initialMs` forever. Default 5 000 ms.
+   */
+  stableMs?: number;
 }

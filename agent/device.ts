@@ -1,0 +1,225 @@
+/**
+ * Supervises one device: loads its driver, opens its transport, polls it, and restarts it with
+ * backoff when it fails. Nothing here throws to the caller: one failing device never stops the others.
+ */
+import type { ActionContext, ActionSpec, Clock, Driver, DriverEvent, Health, Logger, TimerHandle } from "../drivers/types.js";
+import { DeviceError } from "../drivers/types.js";
+import type { Transport } from "../drivers/transport/types.js";
+import type { TransportSpec } from "../drivers/transport/index.js";
+import { Backoff } from "../drivers/transport/backoff.js";
+import type { DeviceConfig } from "../config/site.js";
+import type { DriverModule } from "./drivers.js";
+
+export interface HealthRecord extends Health {
+  since: number;
+  lastSeen: number | null;
+}
+
+export interface DeviceRunnerDeps {
+  id: string;
+  config: DeviceConfig;
+  pollIntervalMs: number;
+  clock: Clock;
+  logger: Logger;
+  loadDriver(protocol: string): Promise<DriverModule>;
+  createTransport(spec: TransportSpec, deps: { clock: Clock; logger: Logger }): Promise<Transport>;
+  onState(id: string, state: Record<string, unknown>): void;
+  onHealth(id: string, health: HealthRecord): void;
+  onEvent(id: string, event: DriverEvent): void;
+}
+
+export class DeviceRunner {
+  readonly id: string;
+  private readonly deps: DeviceRunnerDeps;
+  private readonly log: Logger;
+  private driver: Driver | undefined;
+  private transport: Transport | undefined;
+  private abort = new AbortController();
+  private pollTimer: TimerHandle | undefined;
+  private restartTimer: TimerHandle | undefined;
+  private readonly restartBackoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
+  private stopped = false;
+  private polling = false;
+  private lastStateJson = "";
+  private healthRec: HealthRecord;
+  private readonly detach: (() => void)[] = [];
+
+  constructor(deps: DeviceRunnerDeps) {
+    this.id = deps.id;
+    this.deps = deps;
+    this.log = deps.logger.child({ device: deps.id });
+    this.healthRec = { status: "unknown", since: deps.clock.now(), lastSeen: null };
+  }
+
+  get health(): HealthRecord {
+    return this.healthRec;
+  }
+
+  /** The driver's actions, once loaded (empty before). */
+  get actions(): Record<string, ActionSpec> {
+    return this.driver?.actions ?? {};
+  }
+
+  get stateFields(): readonly string[] {
+    return this.driver?.stateFields ?? [];
+  }
+
+  get transportDescription(): string {
+    return this.transport?.description ?? "";
+  }
+
+  /** Loads the driver module and creates the driver (no I/O), so meta can list its actions. */
+  async load(): Promise<void> {
+    const mod = await this.deps.loadDriver(this.deps.config.protocol);
+    this.driver = mod.createDriver();
+    this.transport = await this.deps.createTransport(this.deps.config.transport as TransportSpec, {
+      clock: this.deps.clock,
+      logger: this.log.child({ part: "transport" }),
+    });
+  }
+
+  /** Starts the driver and the poll loop. Never rejects: failures become health and a restart. */
+  async start(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (!this.driver || !this.transport) await this.load();
+      const driver = this.driver!;
+      const onState = (s: Record<string, unknown>) => this.publishState(s);
+      const onHealth = (h: Health) => this.setHealth(h);
+      const onEvent = (e: DriverEvent) => this.deps.onEvent(this.id, e);
+      driver.on("state", onState);
+      driver.on("health", onHealth);
+      driver.on("event", onEvent);
+      this.detach.push(() => {
+        driver.off("state", onState);
+        driver.off("health", onHealth);
+        driver.off("event", onEvent);
+      });
+      await driver.start({
+        deviceId: this.id,
+        transport: this.transport!,
+        logger: this.log.child({ part: "driver" }),
+        clock: this.deps.clock,
+        signal: this.abort.signal,
+        options: this.deps.config.options ?? {},
+      });
+      this.setHealth(driver.health);
+      this.restartBackoff.reset();
+      this.schedulePoll(0);
+    } catch (err) {
+      this.onFailure(err, "start");
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    this.abort.abort();
+    await this.teardown();
+  }
+
+  /** Runs one action; rejects with a DeviceError. */
+  async run(action: string, args: unknown, ctx: ActionContext): Promise<unknown> {
+    const spec = this.driver?.actions[action];
+    if (!spec) throw new DeviceError("unknown_action", `device ${this.id} has no action ${action}`);
+    const result = await spec.run(args, ctx);
+    // An action usually changes state: poll soon so the retained state follows.
+    this.schedulePoll(0);
+    return result;
+  }
+
+  private schedulePoll(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.pollTimer !== undefined) this.deps.clock.clearTimeout(this.pollTimer);
+    this.pollTimer = this.deps.clock.setTimeout(() => {
+      this.pollTimer = undefined;
+      void this.pollOnce();
+    }, delayMs);
+  }
+
+  private async pollOnce(): Promise<void> {
+    const driver = this.driver;
+    if (!driver || this.stopped) return;
+    if (this.polling) return this.schedulePoll(this.deps.pollIntervalMs);
+    this.polling = true;
+    try {
+      const state = await driver.poll();
+      this.healthRec.lastSeen = this.deps.clock.now();
+      this.publishState(state);
+      this.setHealth(driver.health);
+    } catch (err) {
+      if (err instanceof DeviceError) {
+        // The driver has already reported its health (e.g. unreachable/timeout); keep polling.
+        this.log.debug({ code: err.code, err: err.message }, "poll failed");
+        this.setHealth(driver.health);
+      } else {
+        this.onFailure(err, "poll");
+        return;
+      }
+    } finally {
+      this.polling = false;
+    }
+    this.schedulePoll(this.deps.pollIntervalMs);
+  }
+
+  private publishState(state: object): void {
+    const json = JSON.stringify(state);
+    if (json === this.lastStateJson) return;
+    this.lastStateJson = json;
+    this.deps.onState(this.id, state as Record<string, unknown>);
+  }
+
+  private setHealth(h: Health): void {
+    const cur = this.healthRec;
+    if (h.status === "ok") cur.lastSeen = this.deps.clock.now();
+    if (cur.status === h.status && cur.code === h.code && cur.message === h.message) return;
+    const next: HealthRecord = { status: h.status, since: this.deps.clock.now(), lastSeen: cur.lastSeen };
+    if (h.code !== undefined) next.code = h.code;
+    if (h.message !== undefined) next.message = h.message;
+    this.healthRec = next;
+    this.deps.onHealth(this.id, next);
+  }
+
+  /** A driver that threw something other than a DeviceError, or failed to start: restart it. */
+  private onFailure(err: unknown, during: string): void {
+    const code = err instanceof DeviceError ? err.code : "internal";
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error({ during, code, err: message }, "device failed; restarting");
+    const badConfig = code === "invalid_args" || (err as { code?: string }).code === "bad_config";
+    this.setHealth({ status: "fault", code: badConfig ? "bad_config" : code, message });
+    this.clearTimers();
+    const delay = this.restartBackoff.next();
+    void this.teardown().then(() => {
+      // A fresh driver and transport on restart: a closed transport is not reopened.
+      this.driver = undefined;
+      this.transport = undefined;
+      if (this.stopped) return;
+      this.restartTimer = this.deps.clock.setTimeout(() => {
+        this.restartTimer = undefined;
+        this.abort = new AbortController();
+        void this.start();
+      }, delay);
+    });
+  }
+
+  private clearTimers(): void {
+    if (this.pollTimer !== undefined) this.deps.clock.clearTimeout(this.pollTimer);
+    if (this.restartTimer !== undefined) this.deps.clock.clearTimeout(this.restartTimer);
+    this.pollTimer = undefined;
+    this.restartTimer = undefined;
+  }
+
+  private async teardown(): Promise<void> {
+    for (const off of this.detach.splice(0)) off();
+    try {
+      await this.driver?.stop();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "driver stop failed");
+    }
+    try {
+      await this.transport?.close();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "transport close failed");
+    }
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The agent's one MQTT connection (MQTT 3.1.1 only: works unchanged against aedes and Mosquitto).
+ *
+ * Rules (DESIGN.md, STYLE.md rule 6):
+ * - Never publish before connected. Retained topics live here and are republished, in the order
+ *   they were first set (birth first), after every (re)connect and on `republish()`.
+ * - Events and responses are owed to the centre: while the broker is away they wait in a bounded
+ *   outbox and are replayed after reconnect with `historical: true`. A message handed to the broker
+ *   leaves the outbox only when the broker acknowledged it (QoS 1).
+ * - Reconnect with exponential backoff and jitter, same client id (the broker drops the stale session).
+ */
+import { EventEmitter } from "node:events";
+import net from "node:net";
+import tls from "node:tls";
+import MqttClientModule from "mqtt/lib/client";
+import type { IClientOptions } from "mqtt/lib/client";
+import type { Clock, Logger, TimerHandle } from "../drivers/types.js";
+import { Backoff } from "../drivers/transport/backoff.js";
+
+// Only mqtt's client module is loaded (not its websocket/browser stack); its CommonJS build the class as `default`.
+// exports the class as `default` (Node hands us module.exports; some loaders unwrap it already).
+type MqttClientClass = typeof MqttClientModule.default;
+const MqttClient: MqttClientClass =
+  typeof MqttClientModule === "function" ? (MqttClientModule as unknown as MqttClientClass) : MqttClientModule.default;
+type MqttClientType = InstanceType<MqttClientClass>;
+
+export interface SessionOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  keepaliveSec: number;
+  will: { topic: string; payload: object };
+  outboxLimit: number;
+  /** Where the "events were dropped" notice goes (the site's event topic). */
+  eventTopic: string;
+  logger: Logger;
+  clock: Clock;
+  /** Reconnect backoff; defaults 500 ms .. 30 s. */
+  backoff?: { initialMs?: number; maxMs?: number };
+}
+
+export interface SessionEvents {
+  connected: [];
+  disconnected: [reason: string];
+  message: [topic: string, payload: Buffer];
+}
+
+interface OutboxItem {
+  topic: string;
+  payload: Record<string, unknown>;
+  historical: boolean;
+}
+
+export class MqttSession extends EventEmitter<SessionEvents> {
+  private readonly opts: SessionOptions;
+  private readonly log: Logger;
+  private client: MqttClientType | undefined;
+  /** topic -> payload; `null` = clear pending (publish an empty retained payload once connected). */
+  private readonly retained = new Map<string, Buffer | null>();
+  private readonly outbox: OutboxItem[] = [];
+  private readonly subscriptions = new Set<string>();
+  private readonly backoff: Backoff;
+  private reconnectTimer: TimerHandle | undefined;
+  private stopped = false;
+  private flushing = false;
+  private connectedFlag = false;
+  /** Events dropped because the outbox was full, reported once the broker is back. */
+  private dropped = 0;
+
+  constructor(opts: SessionOptions) {
+    super();
+    this.opts = opts;
+    this.log = opts.logger.child({ part: "mqtt" });
+    this.backoff = new Backoff({ initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 });
+  }
+
+  get connected(): boolean {
+    return this.connectedFlag;
+  }
+
+  get outboxSize(): number {
+    return this.outbox.length;
+  }
+
+  start(): void {
+    const u = new URL(this.opts.url);
+    const secure = u.protocol === "mqtts:" || u.protocol === "ssl:";
+    const host = u.hostname;
+    const port = Number(u.port || (secure ? 8883 : 1883));
+    // Our own stream builder: Nagle's algorithm off (it alone adds tens of ms to small messages),
+    // and only net/tls are loaded (not mqtt's websocket stack).
+    const build = () => {
+      const socket = secure ? tls.connect({ host, port, servername: host }) : net.createConnection({ host, port });
+      socket.setNoDelay(true);
+      return socket;
+    };
+    const options: IClientOptions = {
+      clientId: this.opts.clientId,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: this.opts.keepaliveSec,
+      reconnectPeriod: 0, // we reconnect ourselves, with backoff and jitter
+      connectTimeout: 10_000,
+      queueQoSZero: false,
+      will: { topic: this.opts.will.topic, payload: Buffer.from(JSON.stringify(this.opts.will.payload)), qos: 1, retain: true },
+    };
+    if (this.opts.username !== undefined) options.username = this.opts.username;
+    if (this.opts.password !== undefined) options.password = this.opts.password;
+    const client = new MqttClient(build, options);
+    this.client = client;
+    client.on("connect", () => this.onConnect());
+    client.on("close", () => this.onClose("closed"));
+    client.on("error", (err) => this.log.warn({ err: err.message, code: (err as { code?: unknown }).code }, "mqtt error"));
+    client.on("message", (topic, payload) => this.emit("message", topic, payload));
+    this.log.info({ url: `${u.protocol}//${host}:${port}`, clientId: this.opts.clientId }, "connecting to broker");
+  }
+
+  /** Sets (or, with `null`, clears) a retained topic; publishes now if connected. */
+  setRetained(topic: string, payload: object | null): void {
+    const buf = payload === null ? null : Buffer.from(JSON.stringify(payload));
+    if (buf === null) {
+      if (!this.retained.has(topic)) return;
+      this.retained.set(topic, null);
+    } else {
+      // Re-setting keeps the original insertion order (birth stays first).
+      this.retained.set(topic, buf);
+    }
+    if (this.connectedFlag) this.publishRetained(topic, buf);
+  }
+
+  /** Queues a non-retained message the centre is owed (event, response). */
+  publishOwed(topic: string, payload: Record<string, unknown>): void {
+    const item: OutboxItem = { topic, payload, historical: !this.connectedFlag };
+    if (this.outbox.length >= this.opts.outboxLimit) {
+      this.outbox.shift();
+      this.dropped += 1;
+    }
+    this.outbox.push(item);
+    void this.flush();
+  }
+
+  subscribe(filter: string): void {
+    this.subscriptions.add(filter);
+    if (this.connectedFlag) this.client?.subscribe(filter, { qos: 1 }, (err) => this.onSubscribed(filter, err));
+  }
+
+  /** Republishes every retained topic (the `rebirth` request). */
+  republish(): void {
+    if (!this.connectedFlag) return;
+    for (const [topic, buf] of this.retained) this.publishRetained(topic, buf);
+  }
+
+  /**
+   * Clean stop: publishes the final retained payload (e.g. `offline`) when connected, waits for
+   * the outbox to drain (bounded), then disconnects without triggering the last will.
+   */
+  async stop(final?: { topic: string; payload: object }, drainMs = 2000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.reconnectTimer !== undefined) this.opts.clock.clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (!client) return;
+    if (this.connectedFlag && final) {
+      await new Promise<void>((resolve) => {
+        client.publish(final.topic, JSON.stringify(final.payload), { qos: 1, retain: true }, () => resolve());
+      });
+    }
+    const until = this.opts.clock.now() + drainMs;
+    while (this.connectedFlag && this.outbox.length > 0 && this.opts.clock.now() < until) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // A graceful end needs a live connection; otherwise force it (no will is sent either way:
+    // the broker only publishes the will for a connection that dies without DISCONNECT).
+    const graceful = this.connectedFlag;
+    await new Promise<void>((resolve) => client.end(!graceful, {}, () => resolve()));
+    this.connectedFlag = false;
+  }
+
+  private onConnect(): void {
+    this.connectedFlag = true;
+    this.backoff.reset();
+    this.log.info("connected to broker");
+    for (const filter of this.subscriptions) {
+      this.client?.subscribe(filter, { qos: 1 }, (err) => this.onSubscribed(filter, err));
+    }
+    for (const [topic, buf] of this.retained) this.publishRetained(topic, buf);
+    if (this.dropped > 0) {
+      this.outbox.push({
+        topic: this.opts.eventTopic,
+        payload: { ts: this.opts.clock.now(), type: "outbox.overflow", data: { dropped: this.dropped } },
+        historical: true,
+      });
+      this.dropped = 0;
+    }
+    this.emit("connected");
+    void this.flush();
+  }
+
+  private onClose(reason: string): void {
+    const was = this.connectedFlag;
+    this.connectedFlag = false;
+    if (was) {
+      this.log.warn({ reason }, "disconnected from broker");
+      this.emit("disconnected", reason);
+    }
+    if (this.stopped || this.reconnectTimer !== undefined) return;
+    const delay = this.backoff.next();
+    this.log.debug({ delayMs: delay }, "reconnecting to broker");
+    this.reconnectTimer = this.opts.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) this.client?.reconnect();
+    }, delay);
+  }
+
+  private onSubscribed(filter: string, err: Error | null | undefined): void {
+    if (err) this.log.error({ filter, err: err.message }, "subscribe failed");
+  }
+
+  private publishRetained(topic: string, buf: Buffer | null): void {
+    this.client?.publish(topic, buf ?? Buffer.alloc(0), { qos: 1, retain: true }, (err) => {
+      if (err) {
+        this.log.warn({ topic, err: err.message }, "retained publish failed; republished on reconnect");
+        return;
+      }
+      if (buf === null && this.retained.get(topic) === null) this.retained.delete(topic);
+    });
+  }
+
+  /** Sends the outbox in order, one message at a time, removing each when the broker acked it. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.connectedFlag && this.outbox.length > 0) {
+        const item = this.outbox[0]!;
+        const payload = item.historical ? { ...item.payload, historical: true } : item.payload;
+        const ok = await new Promise<boolean>((resolve) => {
+          this.client?.publish(item.topic, JSON.stringify(payload), { qos: 1, retain: false }, (err) => resolve(!err));
+        });
+        if (!ok) {
+          // Connection dropped before the ack: keep it, and mark it as replayed from now on.
+          item.historical = true;
+          break;
+        }
+        if (this.outbox[0] === item) this.outbox.shift();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

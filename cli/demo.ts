@@ -1,0 +1,68 @@
+/**
+ * `roomgate demo`: the embedded broker, a simulated district room (two VISCA cameras: one on a
+ * serial pty, one over IP) and the agent, in one process. Prints how to watch and command it.
+ */
+import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { startBroker } from "../broker/server.js";
+import { loadSiteConfig } from "../config/load.js";
+import { createLogger } from "../agent/logger.js";
+import type { LogLevel } from "../agent/logger.js";
+import { Agent } from "../agent/agent.js";
+import { nextBootSeq } from "../agent/boot-seq.js";
+import { startSiteSimulators } from "../simulators/site.js";
+import { packageVersion } from "./version.js";
+import { defaultStateDir } from "./agent.js";
+import { parse, portArg, untilSignal } from "./args.js";
+
+/** The example site file, found from both the sources (cli/) and the build (dist/cli/). */
+export function exampleSitePath(): string {
+  for (const rel of ["../config/examples/district-room.yaml", "../../config/examples/district-room.yaml"]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error("config/examples/district-room.yaml not found next to the roomgate package");
+}
+
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { port: { type: "string" }, config: { type: "string" }, "log-level": { type: "string" } });
+  const port = portArg(values.port, 1883);
+  const file = values.config ?? exampleSitePath();
+  const config = await loadSiteConfig(file);
+  const level = (values["log-level"] ?? "warn") as LogLevel;
+  const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
+
+  const broker = await startBroker({ host: "127.0.0.1", port, logger });
+  const sims = await startSiteSimulators(config, logger);
+  const bootSeq = await nextBootSeq(defaultStateDir(), config.site);
+  const agent = new Agent({ config, logger, version: packageVersion(), bootSeq, brokerUrl: broker.url });
+  await agent.start();
+
+  const site = config.site;
+  const devices = Object.keys(config.devices);
+  const cam = devices[0] ?? "cam-main";
+  const p = broker.port;
+  process.stdout.write(`
+roomgate demo is running: broker ${broker.url}, site "${site}", devices: ${devices.join(", ")}
+
+Watch every topic of the site:
+  npx roomgate watch ${site} --broker ${broker.url}
+  mosquitto_sub -h 127.0.0.1 -p ${p} -t 'roomgate/v1/${site}/#' -v
+
+Send a command (recall preset 2 on ${cam}) and read the answer:
+  npx roomgate ctl ${site} ${cam} preset.recall --arg preset=2 --broker ${broker.url}
+  mosquitto_sub -h 127.0.0.1 -p ${p} -t 'roomgate/v1/${site}/res/operator' -v &
+  mosquitto_pub -h 127.0.0.1 -p ${p} -t 'roomgate/v1/${site}/cmd/operator' \\
+    -m '{"id":"c1","device":"${cam}","action":"preset.recall","args":{"preset":2}}'
+
+Other actions: power, preset.set, preset.reset, move, stop, position, home, zoom, zoom.position, focus
+(their argument schemas are in the retained topic roomgate/v1/${site}/agent/meta).
+Ctrl-C stops the demo.
+`);
+  await untilSignal();
+  process.stdout.write("stopping...\n");
+  await agent.stop();
+  await sims.close();
+  await broker.close();
+  return 0;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * The `roomgate` command. Subcommands load their modules lazily, so `roomgate ctl` never loads
+ * serialport and the agent never loads aedes.
+ *
+ * Exit codes: 0 ok, 1 runtime failure, 2 bad usage or an invalid config file.
+ */
+import { UsageError } from "./args.js";
+
+const USAGE = `usage: roomgate <command> [options]
+
+  demo [--port N]                       broker + simulated site + agent in one process
+  broker [--port N] [--host H] [--config FILE]
+                                        run the MQTT broker (aedes) on TCP
+  agent --config FILE [--broker URL] [--state-dir DIR]
+                                        run the agent for one site file
+  sim --config FILE                     start every simulated device of a site file
+                                        (fault controls on stdin: type "help")
+  ctl SITE DEVICE ACTION [--arg k=v]... [--json] [--broker URL] [--user U] [--timeout MS]
+                                        send a command and print the response (DEVICE "-" = the agent)
+  watch [SITE] [--broker URL]           print every roomgate message (of one site)
+  config validate FILE                  check a site file (exit 2 and the problems if invalid)
+  config schema [--broker]              print the JSON Schema of the site (or broker) file
+
+Broker URL default: $ROOMGATE_BROKER or mqtt://127.0.0.1:1883.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "demo":
+      return (await import("./demo.js")).demoCommand(rest);
+    case "broker":
+      return (await import("./broker.js")).brokerCommand(rest);
+    case "agent":
+      return (await import("./agent.js")).agentCommand(rest);
+    case "sim":
+      return (await import("./sim.js")).simCommand(rest);
+    case "ctl":
+      return (await import("./ctl.js")).ctlCommand(rest);
+    case "watch":
+      return (await import("./watch.js")).watchCommand(rest);
+    case "config":
+      return (await import("./config.js")).configCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running commands resolve only when they are stopped; short ones exit with their code.
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`roomgate: ${err.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if ((err as { code?: string }).code === "bad_config") {
+      process.stderr.write(`roomgate: invalid config\n${(err as Error).message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`roomgate: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,20 @@
+import { connectTool } from "./mqtt-client.js";
+import { defaultBrokerUrl, parse, untilSignal } from "./args.js";
+
+export async function watchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { broker: { type: "string" }, user: { type: "string" } });
+  const site = positionals[0] ?? "+";
+  const url = values.broker ?? defaultBrokerUrl();
+  const client = await connectTool(url, "watch", values.user ? { username: values.user } : {});
+  const filter = `roomgate/v1/${site}/#`;
+  client.on("message", (topic, payload, packet) => {
+    const flag = packet.retain ? " (retained)" : "";
+    const body = payload.length === 0 ? "<cleared>" : payload.toString("utf8");
+    process.stdout.write(`${new Date().toISOString()} ${topic}${flag} ${body}\n`);
+  });
+  await client.subscribeAsync(filter, { qos: 1 });
+  process.stderr.write(`watching ${filter} on ${url} (Ctrl-C to stop)\n`);
+  await untilSignal();
+  await client.endAsync();
+  return 0;
+}
