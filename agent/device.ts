@@ -19,6 +19,8 @@ export interface DeviceRunnerDeps {
   id: string;
   config: DeviceConfig;
   pollIntervalMs: number;
+  /** Default POST_ACTION_POLL_MS. */
+  postActionPollMs?: number;
   clock: Clock;
   logger: Logger;
   loadDriver(protocol: string): Promise<DriverModule>;
@@ -27,6 +29,9 @@ export interface DeviceRunnerDeps {
   onHealth(id: string, health: HealthRecord): void;
   onEvent(id: string, event: DriverEvent): void;
 }
+
+/** Quiet time after an action before the device is polled for its new state. */
+export const POST_ACTION_POLL_MS = 500;
 
 export class DeviceRunner {
   readonly id: string;
@@ -123,8 +128,10 @@ export class DeviceRunner {
     const spec = this.driver?.actions[action];
     if (!spec) throw new DeviceError("unknown_action", `device ${this.id} has no action ${action}`);
     const result = await spec.run(args, ctx);
-    // An action usually changes state: poll soon so the retained state follows.
-    this.schedulePoll(0);
+    // An action usually changes state: poll soon so the retained state follows, but not at once:
+    // an operator's next command (they come in bursts) must not queue behind four inquiries.
+    // Each action pushes the poll back again, so a burst is followed by one poll.
+    this.schedulePoll(this.deps.postActionPollMs ?? POST_ACTION_POLL_MS);
     return result;
   }
 

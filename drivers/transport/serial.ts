@@ -10,7 +10,9 @@
  * Only index.ts's dynamic import loads this module, so sites without serial devices never load
  * serialport and its native binding (RSS budget).
  */
-import { SerialPort, type SerialPortOpenOptions } from "serialport";
+// The stream and the native binding only: the `serialport` package would also load every parser.
+import { SerialPortStream, type OpenOptions } from "@serialport/stream";
+import { autoDetect } from "@serialport/bindings-cpp";
 import { ReconnectingTransport, type TransportDeps } from "./reconnecting.js";
 import { hangupAwareBinding } from "./serial-binding.js";
 import { TransportError } from "./types.js";
@@ -49,12 +51,12 @@ export function serialError(err: unknown): Error & { code: string } {
 }
 
 /** serialport's own binding, patched so a hang-up (EOF) closes the port instead of spinning. */
-const binding = hangupAwareBinding(SerialPort.binding);
+const binding = hangupAwareBinding(autoDetect());
 
 export class SerialTransport extends ReconnectingTransport {
   readonly kind = "serial" as const;
   private readonly opts: SerialOptions;
-  private port: SerialPort | undefined;
+  private port: SerialPortStream | undefined;
 
   /** Throws a TransportError `bad_config` for options that can never open. */
   constructor(opts: SerialOptions, deps: TransportDeps) {
@@ -78,10 +80,9 @@ export class SerialTransport extends ReconnectingTransport {
       parity: this.opts.parity ?? "none",
       stopBits: this.opts.stopBits ?? 1,
       autoOpen: false,
-      // SerialPort's type hides `binding`, but its constructor honours one given in the options.
       binding,
-    } as SerialPortOpenOptions<typeof SerialPort.binding>;
-    const port = new SerialPort(options);
+    } as OpenOptions<typeof binding>;
+    const port = new SerialPortStream(options);
     this.port = port;
     // Handled for the port's whole life, released ports included: an unhandled `error` would
     // take the agent down. A write failure (EIO) on the current port is a loss.
