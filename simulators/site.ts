@@ -46,7 +46,16 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
     throw err;
   }
 
+  /** A typo at the prompt (a bad error code, a negative delay) is answered, never thrown. */
   async function control(line: string): Promise<string> {
+    try {
+      return await runControl(line);
+    } catch (err) {
+      return `refused: ${(err as Error).message}`;
+    }
+  }
+
+  async function runControl(line: string): Promise<string> {
     const [verb, id, value] = line.trim().split(/\s+/);
     if (!verb || verb === "help") return CONTROL_HELP;
     if (verb === "status") {

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { siteConfigSchema } from "../config/site.js";
+import { startSiteSimulators } from "./site.js";
+import type { SiteSimulators } from "./site.js";
+import { memoryLogger } from "../test/helpers/logger.js";
+import { freePort } from "../test/helpers/net.js";
+
+let sims: SiteSimulators | undefined;
+afterEach(async () => {
+  await sims?.close();
+  sims = undefined;
+});
+
+async function site() {
+  const port = await freePort();
+  const config = siteConfigSchema.parse({
+    site: "district-01",
+    region: ["province", "district-01"],
+    broker: { url: "mqtt://127.0.0.1:1883" },
+    devices: {
+      cam: { kind: "camera", protocol: "visca", transport: { type: "udp", host: "127.0.0.1", port }, simulator: { enabled: true } },
+      real: { kind: "camera", protocol: "visca", transport: { type: "udp", host: "127.0.0.1", port: port + 1 } },
+    },
+  });
+  sims = await startSiteSimulators(config, memoryLogger());
+  return sims;
+}
+
+describe("roomgate sim fault controls", () => {
+  it("starts only the devices marked simulated, on the endpoint the agent will use", async () => {
+    const s = await site();
+    expect([...s.devices.keys()]).toEqual(["cam"]);
+    expect(await s.control("status")).toMatch(/^cam: .*udp/);
+  });
+
+  it("sets faults by device id and refuses bad values without throwing", async () => {
+    const s = await site();
+    expect(await s.control("silent cam on")).toBe("cam silent=true");
+    expect(s.devices.get("cam")!.faults.silent).toBe(true);
+    expect(await s.control("slow cam 250")).toBe("cam slowMs=250");
+    expect(await s.control("error cam not_executable")).toBe("cam errorReply=not_executable");
+    expect(await s.control("error cam bogus")).toMatch(/^refused: /);
+    expect(s.devices.get("cam")!.faults.errorReply).toBe("not_executable");
+    expect(await s.control("unplug nobody")).toContain('unknown device "nobody"');
+    expect(await s.control("dance cam")).toContain('unknown control "dance"');
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The `roomgate` command as a technician runs it: the compiled CLI (dist/, built by `npm test`),
+ * its exit codes and what it prints.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBroker } from "../broker/server.js";
+import type { RunningBroker } from "../broker/server.js";
+import { Agent } from "../agent/agent.js";
+import { siteConfigSchema } from "../config/site.js";
+import { startViscaSimulator } from "../simulators/visca/index.js";
+import type { UdpCameraHandle } from "../simulators/visca/index.js";
+import { memoryLogger } from "./helpers/logger.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cli = path.join(root, "dist/cli/main.js");
+const example = path.join(root, "config/examples/district-room.yaml");
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function roomgate(args: string[], timeoutMs = 15_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: timeoutMs, env: { ...process.env, ROOMGATE_BROKER: "" } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
+  dir = mkdtempSync(path.join(tmpdir(), "roomgate-cli-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("roomgate config", () => {
+  it("validates the example site file", async () => {
+    const r = await roomgate(["config", "validate", example]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ok (site district-07, 2 devices)");
+  });
+
+  it("refuses an invalid site file with exit 2, naming the file, the path and what was expected", async () => {
+    const bad = path.join(dir, "bad.yaml");
+    writeFileSync(bad, readFileSync(example, "utf8").replace("baudRate: 9600", "baudRate: 9601"));
+    const r = await roomgate(["config", "validate", bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: devices.cam-main.transport.baudRate: expected one of`);
+    expect(r.stderr).toContain("9601");
+    // The agent refuses it the same way, before touching any device or broker.
+    const a = await roomgate(["agent", "--config", bad, "--state-dir", dir]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("devices.cam-main.transport.baudRate");
+  });
+
+  it("prints the JSON Schema of the site file for editors", async () => {
+    const r = await roomgate(["config", "schema"]);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.properties.devices).toBeDefined();
+    expect(schema.properties.site).toBeDefined();
+  });
+});
+
+describe("roomgate usage", () => {
+  it("exits 2 with the usage for an unknown command or a missing flag", async () => {
+    const u = await roomgate(["frobnicate"]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('unknown command "frobnicate"');
+    expect(u.stderr).toContain("usage: roomgate");
+    const m = await roomgate(["agent"]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain("agent needs --config FILE");
+  });
+});
+
+describe("roomgate ctl", () => {
+  let broker: RunningBroker;
+  let cam: UdpCameraHandle;
+  let agent: Agent;
+  beforeAll(async () => {
+    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger() });
+    cam = await startViscaSimulator({ link: "udp", host: "127.0.0.1", port: 0 });
+    const config = siteConfigSchema.parse({
+      site: "district-09",
+      region: ["province", "district-09"],
+      broker: { url: broker.url },
+      devices: { "cam-1": { kind: "camera", protocol: "visca", transport: { type: "udp", host: "127.0.0.1", port: cam.port } } },
+    });
+    agent = new Agent({ config, logger: memoryLogger(), version: "0.0.0-test", bootSeq: 1 });
+    await agent.start();
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await cam?.close();
+    await broker?.close();
+  });
+
+  it("sends a command with typed --arg values and prints the response", async () => {
+    const r = await roomgate(["ctl", "district-09", "cam-1", "position", "--arg", "pan=300", "--arg", "tilt=-50", "--broker", broker.url, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "ok" });
+    expect(cam.camera.position()).toMatchObject({ pan: 300, tilt: -50 });
+  });
+
+  it("exits 1 and prints the coded error for a rejected command", async () => {
+    const r = await roomgate(["ctl", "district-09", "cam-1", "zoom", "--arg", "direction=sideways", "--broker", broker.url]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("rejected: invalid_args");
+  });
+
+  it("exits 3 when no agent answers in time", async () => {
+    const r = await roomgate(["ctl", "nowhere", "cam-1", "home", "--broker", broker.url, "--timeout", "300"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("no response from site nowhere");
+  });
+});
