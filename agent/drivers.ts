@@ -2,11 +2,17 @@
  * Protocol name -> driver module, loaded lazily: a site loads only the drivers (and so the
  * transports and libraries) it uses, which keeps the agent's memory small on a gateway.
  */
+import type { z } from "zod";
 import type { Driver } from "../drivers/types.js";
 import { DeviceError } from "../drivers/types.js";
+import type { SiteConfig } from "../config/site.js";
+import { ConfigError, zodIssuesToConfigIssues } from "../config/issues.js";
+import type { ConfigIssue } from "../config/issues.js";
 
 export interface DriverModule {
   createDriver(): Driver;
+  /** The schema of the device's `options` block, checked when the site file is loaded. */
+  optionsSchema?: z.ZodType;
 }
 
 const loaders: Record<string, () => Promise<DriverModule>> = {
@@ -19,4 +25,28 @@ export async function loadDriver(protocol: string): Promise<DriverModule> {
   const load = loaders[protocol];
   if (!load) throw new DeviceError("invalid_args", `unknown protocol "${protocol}"; known: ${knownProtocols.join(", ")}`);
   return load();
+}
+
+/**
+ * The checks the site file's own schema cannot make: every device's protocol has a driver, and its
+ * `options` pass that driver's schema. Throws a ConfigError naming the file and each path, so an
+ * agent with a bad device never starts (exit 2) and `roomgate config validate` says why.
+ */
+export async function checkDevices(config: SiteConfig, file: string): Promise<void> {
+  const issues: ConfigIssue[] = [];
+  for (const [id, dev] of Object.entries(config.devices)) {
+    const load = loaders[dev.protocol];
+    if (!load) {
+      issues.push({ path: `devices.${id}.protocol`, message: `unknown protocol "${dev.protocol}"; known: ${knownProtocols.join(", ")}` });
+      continue;
+    }
+    const schema = (await load()).optionsSchema;
+    const parsed = schema?.safeParse(dev.options ?? {});
+    if (parsed && !parsed.success) {
+      for (const issue of zodIssuesToConfigIssues(parsed.error.issues, dev.options ?? {})) {
+        issues.push({ ...issue, path: `devices.${id}.options${issue.path === "" ? "" : `.${issue.path}`}` });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(file, issues);
 }

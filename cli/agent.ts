@@ -1,6 +1,7 @@
 import { loadSiteConfig } from "../config/load.js";
 import { createLogger } from "../agent/logger.js";
 import { Agent } from "../agent/agent.js";
+import { checkDevices } from "../agent/drivers.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { packageVersion } from "./version.js";
 import { UsageError, parse, untilSignal } from "./args.js";
@@ -13,6 +14,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: "string" }, broker: { type: "string" }, "state-dir": { type: "string" } });
   if (!values.config) throw new UsageError("agent needs --config FILE");
   const config = await loadSiteConfig(values.config);
+  await checkDevices(config, values.config);
   const logger = createLogger({ level: config.agent.logLevel, name: "roomgate-agent" });
   const bootSeq = await nextBootSeq(values["state-dir"] ?? defaultStateDir(), config.site);
   const opts: ConstructorParameters<typeof Agent>[0] = { config, logger, version: packageVersion(), bootSeq };

@@ -1,4 +1,5 @@
 import { loadSiteConfig, siteJsonSchema, brokerJsonSchema } from "../config/load.js";
+import { checkDevices } from "../agent/drivers.js";
 import { UsageError, parse } from "./args.js";
 
 export async function configCommand(argv: string[]): Promise<number> {
@@ -8,6 +9,7 @@ export async function configCommand(argv: string[]): Promise<number> {
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("config validate needs exactly one FILE");
     const config = await loadSiteConfig(file); // throws ConfigError (exit 2) when invalid
+    await checkDevices(config, file);
     const n = Object.keys(config.devices).length;
     process.stdout.write(`${file}: ok (site ${config.site}, ${n} device${n === 1 ? "" : "s"})\n`);
     return 0;

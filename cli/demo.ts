@@ -9,6 +9,7 @@ import { loadSiteConfig } from "../config/load.js";
 import { createLogger } from "../agent/logger.js";
 import type { LogLevel } from "../agent/logger.js";
 import { Agent } from "../agent/agent.js";
+import { checkDevices } from "../agent/drivers.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { startSiteSimulators } from "../simulators/site.js";
 import { packageVersion } from "./version.js";
@@ -29,6 +30,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const port = portArg(values.port, 1883);
   const file = values.config ?? exampleSitePath();
   const config = await loadSiteConfig(file);
+  await checkDevices(config, file);
   const level = (values["log-level"] ?? "warn") as LogLevel;
   const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
 

@@ -58,6 +58,20 @@ describe("roomgate config", () => {
     expect(a.stderr).toContain("devices.cam-main.transport.baudRate");
   });
 
+  it("refuses a device whose protocol has no driver, or whose driver options are wrong", async () => {
+    const bad = path.join(dir, "bad-device.yaml");
+    writeFileSync(bad, readFileSync(example, "utf8").replace("protocol: visca", "protocol: pelco-d").replace("options: { address: 1 }", "options: { address: 9 }"));
+    const r = await roomgate(["config", "validate", bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: devices.cam-main.protocol: unknown protocol "pelco-d"; known: visca`);
+    const o = path.join(dir, "bad-options.yaml");
+    writeFileSync(o, readFileSync(example, "utf8").replace("options: { address: 1 }", "options: { address: 9 }"));
+    const r2 = await roomgate(["config", "validate", o]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain(`${o}: devices.cam-main.options.address:`);
+    expect(r2.stderr).toContain("got 9");
+  });
+
   it("prints the JSON Schema of the site file for editors", async () => {
     const r = await roomgate(["config", "schema"]);
     expect(r.code).toBe(0);
