@@ -44,6 +44,8 @@ export interface SessionEvents {
   connected: [];
   disconnected: [reason: string];
   message: [topic: string, payload: Buffer];
+  /** The outbox became empty (every owed message was acknowledged). */
+  drained: [];
 }
 
 interface OutboxItem {
@@ -166,9 +168,20 @@ export class MqttSession extends EventEmitter<SessionEvents> {
         client.publish(final.topic, JSON.stringify(final.payload), { qos: 1, retain: true }, () => resolve());
       });
     }
-    const until = this.opts.clock.now() + drainMs;
-    while (this.connectedFlag && this.outbox.length > 0 && this.opts.clock.now() < until) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.connectedFlag && this.outbox.length > 0) {
+      // Give the owed messages a bounded chance to reach the broker before we go.
+      await new Promise<void>((resolve) => {
+        const timer = this.opts.clock.setTimeout(done, drainMs);
+        const self = this;
+        function done(): void {
+          self.opts.clock.clearTimeout(timer);
+          self.off("drained", done);
+          self.off("disconnected", done);
+          resolve();
+        }
+        this.on("drained", done);
+        this.on("disconnected", done);
+      });
     }
     // A graceful end needs a live connection; otherwise force it (no will is sent either way:
     // the broker only publishes the will for a connection that dies without DISCONNECT).
@@ -244,6 +257,7 @@ export class MqttSession extends EventEmitter<SessionEvents> {
           break;
         }
         if (this.outbox[0] === item) this.outbox.shift();
+        if (this.outbox.length === 0) this.emit("drained");
       }
     } finally {
       this.flushing = false;

@@ -131,4 +131,18 @@ describe("MqttSession", () => {
     const off = await w.waitFor((m) => m.json.state === "offline", 5000, "offline", mark);
     expect(off.json.bootSeq).toBe(7);
   });
+
+  it("delivers the events it still owes before a clean stop", async () => {
+    const b = await broker();
+    const s = session(b.url);
+    s.start();
+    await connected(s);
+    const w = await Watcher.connect(b.url, "roomgate/v1/test-site/event");
+    cleanup.push(() => w.close());
+    for (let i = 0; i < 20; i++) s.publishOwed("roomgate/v1/test-site/event", { ts: i, type: `last-${i}` });
+    await s.stop();
+    expect(s.outboxSize).toBe(0);
+    const last = await w.waitFor((m) => m.json.type === "last-19");
+    expect(last.json.historical).toBeUndefined();
+  });
 });
