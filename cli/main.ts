@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The `roomgate` command. Subcommands load their modules lazily, so `roomgate ctl` never loads
  * serialport and the agent never loads aedes.
@@ -26,13 +26,13 @@ const USAGE = `usage: roomgate <command> [options]
 Broker URL default: $ROOMGATE_BROKER or mqtt://127.0.0.1:1883.`;
 
 /**
- * The agent runs for months on a small gateway and is idle nearly all the time: V8's lite mode
- * (no optimising compiler, lazy feedback) trades CPU per command for memory, and cuts the agent's
- * RSS by about a quarter (docs/performance.md). Set before any heavy module is loaded.
- * ROOMGATE_V8_LITE=0 turns it off.
+ * Started without the gateway flags (cli/node-flags.ts), e.g. `node dist/cli/main.js agent`: on Node 20
+ * lite mode can still be switched on before any heavy module loads (Node 24 ignores it this late).
+ * ROOMGATE_V8_LITE=0 leaves V8 as it is.
  */
 function tuneForGateway(command: string | undefined): void {
-  if (command === "agent" && process.env.ROOMGATE_V8_LITE !== "0") v8.setFlagsFromString("--lite-mode");
+  if (command !== "agent" || process.env.ROOMGATE_V8_LITE === "0") return;
+  if (!process.execArgv.includes("--lite-mode")) v8.setFlagsFromString("--lite-mode");
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@
  * bound). Every child is killed when the bench exits, so an aborted run leaves no agent behind.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { AGENT_NODE_FLAGS } from "../../cli/node-flags.js";
 import { createInterface } from "node:readline";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -114,8 +115,13 @@ export class BenchChild {
 }
 
 /** Runs `node dist/cli/main.js ...args` with stdout/stderr piped. */
-export function spawnCli(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchChild {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+export function spawnCli(
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  nodeFlags: readonly string[] = [],
+): BenchChild {
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   return new BenchChild(name, child);
 }
 
@@ -126,7 +132,11 @@ export async function spawnBroker(): Promise<{ child: BenchChild; url: string }>
   return { child, url: `mqtt://127.0.0.1:${String(line.port)}` };
 }
 
-/** `roomgate agent` for a site file; the caller waits for readiness on MQTT. */
+/**
+ * `roomgate agent` for a site file, started as on a gateway (cli/node-flags.ts; ROOMGATE_BENCH_PLAIN_NODE=1
+ * starts it without them, for comparison); the caller waits for readiness on MQTT.
+ */
 export function spawnAgent(configFile: string, brokerUrl: string, stateDir: string): BenchChild {
-  return spawnCli("agent", ["agent", "--config", configFile, "--broker", brokerUrl, "--state-dir", stateDir]);
+  const flags = process.env.ROOMGATE_BENCH_PLAIN_NODE === "1" ? [] : AGENT_NODE_FLAGS;
+  return spawnCli("agent", ["agent", "--config", configFile, "--broker", brokerUrl, "--state-dir", stateDir], process.env, flags);
 }
