@@ -9,6 +9,7 @@ import { MqttSession } from "../agent/mqtt-session.js";
 import { systemClock } from "../drivers/clock.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
+import { freePort } from "./helpers/net.js";
 
 const logger = memoryLogger();
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -144,5 +145,20 @@ describe("MqttSession", () => {
     expect(s.outboxSize).toBe(0);
     const last = await w.waitFor((m) => m.json.type === "last-19");
     expect(last.json.historical).toBeUndefined();
+  });
+
+  it("keeps trying when the broker is down at start, and is born once it comes up", async () => {
+    const port = await freePort();
+    const s = session(`mqtt://127.0.0.1:${port}`);
+    s.setRetained("roomgate/v1/test-site/agent/state", { state: "online", bootSeq: 7 });
+    s.publishOwed("roomgate/v1/test-site/event", { ts: 1, type: "before-broker" });
+    s.start();
+    expect(s.connected).toBe(false);
+    const b = await broker(port);
+    await connected(s);
+    const w = await Watcher.connect(b.url, "roomgate/v1/test-site/#");
+    cleanup.push(() => w.close());
+    expect((await w.waitFor((m) => m.topic.endsWith("/agent/state"))).json.state).toBe("online");
+    await new Promise<void>((resolve) => (s.outboxSize === 0 ? resolve() : s.once("drained", () => resolve())));
   });
 });
