@@ -3,6 +3,7 @@
  * Parts start in order (session -> devices -> router) and stop in reverse; a device that fails
  * to load is reported as `fault` and skipped, never stopping the rest.
  */
+import path from "node:path";
 import { z } from "zod";
 import type { ActionContext, ActionSpec, Clock, DriverEvent, Logger } from "../drivers/types.js";
 import { systemClock } from "../drivers/clock.js";
@@ -29,6 +30,11 @@ export interface AgentOptions {
   /** Injection points for tests. */
   loadDriver?: (protocol: string) => Promise<DriverModule>;
   createTransport?: typeof createTransport;
+  /**
+   * Where the agent keeps what must survive a restart (the outbox of owed events); without it the
+   * outbox is in memory only.
+   */
+  stateDir?: string;
   /** Broker reconnect backoff (tests use small values). */
   mqttBackoff?: { initialMs?: number; maxMs?: number };
 }
@@ -64,6 +70,7 @@ export class Agent {
     if (broker.username !== undefined) sessionOpts.username = broker.username;
     if (broker.password !== undefined) sessionOpts.password = broker.password;
     if (opts.mqttBackoff) sessionOpts.backoff = opts.mqttBackoff;
+    if (opts.stateDir !== undefined) sessionOpts.outboxDir = path.join(opts.stateDir, `${this.site}.outbox`);
     this.session = new MqttSession(sessionOpts);
     this.router = new CommandRouter({
       site: this.site,
@@ -163,6 +170,8 @@ export class Agent {
     if (h.code !== undefined) data.code = h.code;
     if (h.message !== undefined) data.message = h.message;
     this.publishEvent({ type: "health", device, data });
+    // After publishEvent: when this line is written, the event is already in the outbox (and on disk).
+    this.log.info({ device, health: data }, "health changed");
   }
 
   private onDriverEvent(device: string, e: DriverEvent): void {

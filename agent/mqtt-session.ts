@@ -16,6 +16,7 @@ import MqttClientModule from "mqtt/lib/client";
 import type { IClientOptions } from "mqtt/lib/client";
 import type { Clock, Logger, TimerHandle } from "../drivers/types.js";
 import { Backoff } from "../drivers/transport/backoff.js";
+import { OutboxLog } from "./outbox-log.js";
 
 // Only mqtt's client module is loaded (not its websocket/browser stack); its CommonJS build the class as `default`.
 // exports the class as `default` (Node hands us module.exports; some loaders unwrap it already).
@@ -32,6 +33,11 @@ export interface SessionOptions {
   keepaliveSec: number;
   will: { topic: string; payload: object };
   outboxLimit: number;
+  /**
+   * Where owed messages are kept on disk (survives kill -9 and power loss; see outbox-log.ts).
+   * Without it the outbox lives in memory only.
+   */
+  outboxDir?: string;
   /** Where the "events were dropped" notice goes (the site's event topic). */
   eventTopic: string;
   logger: Logger;
@@ -49,6 +55,7 @@ export interface SessionEvents {
 }
 
 interface OutboxItem {
+  seq: number;
   topic: string;
   payload: Record<string, unknown>;
   historical: boolean;
@@ -56,11 +63,13 @@ interface OutboxItem {
 
 export class MqttSession extends EventEmitter<SessionEvents> {
   private readonly opts: SessionOptions;
-  private readonly log: Logger;
+  private readonly logger: Logger;
   private client: MqttClientType | undefined;
   /** topic -> payload; `null` = clear pending (publish an empty retained payload once connected). */
   private readonly retained = new Map<string, Buffer | null>();
   private readonly outbox: OutboxItem[] = [];
+  private readonly log: OutboxLog | undefined;
+  private nextSeq = 1;
   private readonly subscriptions = new Set<string>();
   private readonly backoff: Backoff;
   private reconnectTimer: TimerHandle | undefined;
@@ -73,8 +82,18 @@ export class MqttSession extends EventEmitter<SessionEvents> {
   constructor(opts: SessionOptions) {
     super();
     this.opts = opts;
-    this.log = opts.logger.child({ part: "mqtt" });
+    this.logger = opts.logger.child({ part: "mqtt" });
     this.backoff = new Backoff({ initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 });
+    if (opts.outboxDir !== undefined) {
+      this.log = new OutboxLog(opts.outboxDir);
+      if (this.log.truncatedBytes > 0) {
+        this.logger.warn({ bytes: this.log.truncatedBytes }, "outbox log had a torn or corrupt tail; cut it off");
+      }
+      // Owed by an earlier run of the agent: replayed first, as history.
+      for (const r of this.log.pending()) this.outbox.push({ seq: r.seq, topic: r.topic, payload: r.payload, historical: true });
+      this.nextSeq = this.log.nextSeq();
+      if (this.outbox.length > 0) this.logger.info({ owed: this.outbox.length }, "outbox restored from disk");
+    }
   }
 
   get connected(): boolean {
@@ -113,9 +132,9 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     this.client = client;
     client.on("connect", () => this.onConnect());
     client.on("close", () => this.onClose("closed"));
-    client.on("error", (err) => this.log.warn({ err: err.message, code: (err as { code?: unknown }).code }, "mqtt error"));
+    client.on("error", (err) => this.logger.warn({ err: err.message, code: (err as { code?: unknown }).code }, "mqtt error"));
     client.on("message", (topic, payload) => this.emit("message", topic, payload));
-    this.log.info({ url: `${u.protocol}//${host}:${port}`, clientId: this.opts.clientId }, "connecting to broker");
+    this.logger.info({ url: `${u.protocol}//${host}:${port}`, clientId: this.opts.clientId }, "connecting to broker");
   }
 
   /** Sets (or, with `null`, clears) a retained topic; publishes now if connected. */
@@ -133,11 +152,14 @@ export class MqttSession extends EventEmitter<SessionEvents> {
 
   /** Queues a non-retained message the centre is owed (event, response). */
   publishOwed(topic: string, payload: Record<string, unknown>): void {
-    const item: OutboxItem = { topic, payload, historical: !this.connectedFlag };
+    const item: OutboxItem = { seq: this.nextSeq++, topic, payload, historical: !this.connectedFlag };
     if (this.outbox.length >= this.opts.outboxLimit) {
-      this.outbox.shift();
+      // Full: the oldest goes first (the newest says most about the site now), and is counted.
+      const gone = this.outbox.shift()!;
+      this.log?.ack(gone.seq);
       this.dropped += 1;
     }
+    this.log?.append({ seq: item.seq, topic, payload, at: this.opts.clock.now() });
     this.outbox.push(item);
     void this.flush();
   }
@@ -188,18 +210,20 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     const graceful = this.connectedFlag;
     await new Promise<void>((resolve) => client.end(!graceful, {}, () => resolve()));
     this.connectedFlag = false;
+    this.log?.close();
   }
 
   private onConnect(): void {
     this.connectedFlag = true;
     this.backoff.reset();
-    this.log.info("connected to broker");
+    this.logger.info("connected to broker");
     for (const filter of this.subscriptions) {
       this.client?.subscribe(filter, { qos: 1 }, (err) => this.onSubscribed(filter, err));
     }
     for (const [topic, buf] of this.retained) this.publishRetained(topic, buf);
     if (this.dropped > 0) {
       this.outbox.push({
+        seq: this.nextSeq++,
         topic: this.opts.eventTopic,
         payload: { ts: this.opts.clock.now(), type: "outbox.overflow", data: { dropped: this.dropped } },
         historical: true,
@@ -214,12 +238,12 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     const was = this.connectedFlag;
     this.connectedFlag = false;
     if (was) {
-      this.log.warn({ reason }, "disconnected from broker");
+      this.logger.warn({ reason }, "disconnected from broker");
       this.emit("disconnected", reason);
     }
     if (this.stopped || this.reconnectTimer !== undefined) return;
     const delay = this.backoff.next();
-    this.log.debug({ delayMs: delay }, "reconnecting to broker");
+    this.logger.debug({ delayMs: delay }, "reconnecting to broker");
     this.reconnectTimer = this.opts.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
       if (!this.stopped) this.client?.reconnect();
@@ -227,13 +251,13 @@ export class MqttSession extends EventEmitter<SessionEvents> {
   }
 
   private onSubscribed(filter: string, err: Error | null | undefined): void {
-    if (err) this.log.error({ filter, err: err.message }, "subscribe failed");
+    if (err) this.logger.error({ filter, err: err.message }, "subscribe failed");
   }
 
   private publishRetained(topic: string, buf: Buffer | null): void {
     this.client?.publish(topic, buf ?? Buffer.alloc(0), { qos: 1, retain: true }, (err) => {
       if (err) {
-        this.log.warn({ topic, err: err.message }, "retained publish failed; republished on reconnect");
+        this.logger.warn({ topic, err: err.message }, "retained publish failed; republished on reconnect");
         return;
       }
       if (buf === null && this.retained.get(topic) === null) this.retained.delete(topic);
@@ -256,7 +280,10 @@ export class MqttSession extends EventEmitter<SessionEvents> {
           item.historical = true;
           break;
         }
-        if (this.outbox[0] === item) this.outbox.shift();
+        if (this.outbox[0] === item) {
+          this.outbox.shift();
+          this.log?.ack(item.seq);
+        }
         if (this.outbox.length === 0) this.emit("drained");
       }
     } finally {

@@ -16,8 +16,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const config = await loadSiteConfig(values.config);
   await checkDevices(config, values.config);
   const logger = createLogger({ level: config.agent.logLevel, name: "roomgate-agent" });
-  const bootSeq = await nextBootSeq(values["state-dir"] ?? defaultStateDir(), config.site);
-  const opts: ConstructorParameters<typeof Agent>[0] = { config, logger, version: packageVersion(), bootSeq };
+  const stateDir = values["state-dir"] ?? defaultStateDir();
+  const bootSeq = await nextBootSeq(stateDir, config.site);
+  const opts: ConstructorParameters<typeof Agent>[0] = { config, logger, version: packageVersion(), bootSeq, stateDir };
   if (values.broker) opts.brokerUrl = values.broker;
   const agent = new Agent(opts);
   await agent.start();

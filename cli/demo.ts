@@ -36,8 +36,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   const broker = await startBroker({ host: "127.0.0.1", port, logger });
   const sims = await startSiteSimulators(config, logger);
-  const bootSeq = await nextBootSeq(defaultStateDir(), config.site);
-  const agent = new Agent({ config, logger, version: packageVersion(), bootSeq, brokerUrl: broker.url });
+  const stateDir = defaultStateDir();
+  const bootSeq = await nextBootSeq(stateDir, config.site);
+  const agent = new Agent({ config, logger, version: packageVersion(), bootSeq, brokerUrl: broker.url, stateDir });
   await agent.start();
 
   const site = config.site;

@@ -1,0 +1,170 @@
+/**
+ * The on-disk half of the agent's outbox: what the centre is owed survives `kill -9` and power loss.
+ *
+ * Storage: one append-only file of checksummed records, and a tiny "acked up to" file.
+ * Why not an embedded database: the workload is a FIFO with one writer, appends at the tail and
+ * acknowledgements at the head; a log with CRC'd records needs no native module, recovers from a torn
+ * last write by truncating it, and is readable with a hex editor on a gateway.
+ *
+ * Record: u32 BE length | u32 BE crc32(body) | body (UTF-8 JSON of OutboxRecord).
+ * Durability: every append is written and fsync'd before `append` returns (events are a few per
+ * minute; an fsync costs milliseconds). The acked mark is written with write-temp + fsync + rename.
+ * A record whose length or checksum does not match ends the log: it and everything after it are
+ * cut off (a torn write at power loss can only be the last record).
+ * Compaction: when more than half the file is acknowledged, the pending records are rewritten to a new
+ * file, fsync'd and renamed over the old one.
+ */
+import {
+  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync,
+} from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+
+export interface OutboxRecord {
+  seq: number;
+  topic: string;
+  payload: Record<string, unknown>;
+  /** ms epoch when it was queued (used for the age bound). */
+  at: number;
+}
+
+const HEADER = 8;
+/** A record larger than this is corrupt (the agent never writes one). */
+const MAX_RECORD = 1 << 20;
+
+export class OutboxLog {
+  private readonly file: string;
+  private readonly ackFile: string;
+  private fd: number;
+  private size = 0;
+  private ackedBytes = 0;
+  private lastAcked = 0;
+  /** Byte offset of each pending record's end, by seq (to know how much an ack frees). */
+  private readonly ends = new Map<number, number>();
+  /** Records dropped while reading (corrupt tail), for the caller to report. */
+  readonly truncatedBytes: number;
+  private readonly loaded: OutboxRecord[];
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, "outbox.log");
+    this.ackFile = path.join(dir, "outbox.acked");
+    if (existsSync(this.ackFile)) {
+      const n = Number.parseInt(readFileSync(this.ackFile, "utf8").trim(), 10);
+      if (Number.isSafeInteger(n) && n >= 0) this.lastAcked = n;
+    }
+    this.fd = openSync(this.file, existsSync(this.file) ? "r+" : "w+");
+    const { records, validBytes, fileBytes } = this.scan();
+    this.truncatedBytes = fileBytes - validBytes;
+    if (this.truncatedBytes > 0) {
+      ftruncateSync(this.fd, validBytes);
+      fsyncSync(this.fd);
+    }
+    this.size = validBytes;
+    this.loaded = records.filter((r) => r.seq > this.lastAcked);
+  }
+
+  /** Records written by an earlier run and not acknowledged, oldest first. */
+  pending(): OutboxRecord[] {
+    return this.loaded.slice();
+  }
+
+  /** The next free sequence number (higher than anything in the log or acked). */
+  nextSeq(): number {
+    const last = this.loaded.at(-1)?.seq ?? 0;
+    return Math.max(last, this.lastAcked) + 1;
+  }
+
+  /** Appends and fsyncs one record. */
+  append(rec: OutboxRecord): void {
+    const body = Buffer.from(JSON.stringify(rec), "utf8");
+    const head = Buffer.alloc(HEADER);
+    head.writeUInt32BE(body.length, 0);
+    head.writeUInt32BE(zlib.crc32(body), 4);
+    const buf = Buffer.concat([head, body]);
+    writeSync(this.fd, buf, 0, buf.length, this.size);
+    fsyncSync(this.fd);
+    this.size += buf.length;
+    this.ends.set(rec.seq, this.size);
+  }
+
+  /** Marks every record up to and including `seq` as delivered (or dropped). */
+  ack(seq: number): void {
+    if (seq <= this.lastAcked) return;
+    this.lastAcked = seq;
+    for (const [s, end] of this.ends) {
+      if (s > seq) break;
+      this.ackedBytes = Math.max(this.ackedBytes, end);
+      this.ends.delete(s);
+    }
+    const tmp = `${this.ackFile}.tmp`;
+    const fd = openSync(tmp, "w");
+    writeSync(fd, `${seq}\n`);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.ackFile);
+    if (this.ackedBytes > this.size / 2 && this.ackedBytes > 64 * 1024) this.compact();
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** Rewrites the unacknowledged tail into a fresh file. */
+  private compact(): void {
+    const tail = Buffer.alloc(this.size - this.ackedBytes);
+    if (tail.length > 0) {
+      const n = readFully(this.fd, tail, this.ackedBytes);
+      if (n !== tail.length) return; // keep the old file; try again on the next ack
+    }
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, "w");
+    writeSync(fd, tail);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.file);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, "r+");
+    const shift = this.ackedBytes;
+    for (const [s, end] of this.ends) this.ends.set(s, end - shift);
+    this.size -= shift;
+    this.ackedBytes = 0;
+  }
+
+  private scan(): { records: OutboxRecord[]; validBytes: number; fileBytes: number } {
+    const fileBytes = fstatSync(this.fd).size;
+    const data = Buffer.alloc(fileBytes);
+    if (fileBytes > 0) readFully(this.fd, data, 0);
+    const records: OutboxRecord[] = [];
+    let off = 0;
+    while (off + HEADER <= fileBytes) {
+      const len = data.readUInt32BE(off);
+      const crc = data.readUInt32BE(off + 4);
+      if (len > MAX_RECORD || off + HEADER + len > fileBytes) break;
+      const body = data.subarray(off + HEADER, off + HEADER + len);
+      if (zlib.crc32(body) !== crc) break;
+      let rec: OutboxRecord;
+      try {
+        rec = JSON.parse(body.toString("utf8")) as OutboxRecord;
+      } catch {
+        break; // a checksummed body that is not JSON cannot be ours: treat it as the end
+      }
+      off += HEADER + len;
+      records.push(rec);
+      if (rec.seq <= this.lastAcked) this.ackedBytes = off;
+      else this.ends.set(rec.seq, off);
+    }
+    return { records, validBytes: off, fileBytes };
+  }
+}
+
+/** Reads `into.length` bytes at `position` (fewer only at end of file). */
+function readFully(fd: number, into: Buffer, position: number): number {
+  let done = 0;
+  while (done < into.length) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
