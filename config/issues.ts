@@ -31,11 +31,22 @@ export class ConfigError extends Error {
 }
 
 export function formatIssue(file: string, issue: ConfigIssue): string {
-  const where = issue.path === "" ? "" : `${issue.path}: `;
+  const where = issue.path === "" ? "" : `${oneLine(issue.path)}: `;
   const col = issue.column === undefined ? "" : `, column ${issue.column}`;
   const at = issue.line === undefined ? "" : ` (line ${issue.line}${col})`;
-  return `${file}: ${where}${issue.message}${at}`;
+  return `${file}: ${where}${oneLine(issue.message)}${at}`;
 }
+
+/**
+ * Control characters as JSON escapes: keys and values from the file (a device id `"a\nb"`, a serial
+ * path with a newline) would otherwise split one issue over several lines, and the next line would
+ * no longer name the file.
+ */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (ch) => CONTROL_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+const CONTROL_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 export function dottedPath(path: readonly PathKey[]): string {
   return path.map(String).join(".");
@@ -132,7 +143,34 @@ function valueAt(root: unknown, path: readonly PathKey[]): { present: boolean; v
   return { present: true, value: node };
 }
 
-const SECRET_KEY = /^(password|passwordfile|passphrase|secret|token|pin|psk|apikey|key)$/i;
+const SECRET_KEY_NAMES = "password|passwordfile|passphrase|secret|token|pin|psk|apikey|key";
+const SECRET_KEY = new RegExp(`^(${SECRET_KEY_NAMES})$`, "i");
+/** `password: value` anywhere on a line (block or flow style, quoted key or not); group 2 is the rest of the line. */
+const SECRET_LINE = new RegExp(`(?:^|[\\s{,-])["']?(${SECRET_KEY_NAMES})["']?[ \\t]*:[ \\t]+([^\\n]*)`, "gim");
+/** Shorter values are not masked: hiding every "1" or "on" would garble line numbers and messages. */
+const MIN_MASKED = 3;
+
+/**
+ * A function that hides the values of secret keys (as written in `text`) inside a message. For
+ * messages that echo source text without knowing its path: the YAML parser quotes the offending
+ * token (`Unexpected scalar token in YAML stream: "s3cret"`), so a broken file could print its
+ * password. Works on the raw text because a file with syntax errors has no usable tree.
+ */
+export function secretMasker(text: string): (message: string) => string {
+  const values = new Set<string>();
+  for (const m of text.matchAll(SECRET_LINE)) {
+    const raw = m[2]!.trim();
+    const plain = raw.replace(/\s+#.*$/, "");
+    const flow = plain.split(/[,}\]]/)[0]!.trim();
+    for (const v of [raw, plain, flow]) {
+      values.add(v);
+      values.add(v.replace(/^[|>*&!@`]+/, "").replace(/^["']|["']$/g, ""));
+    }
+  }
+  // Longest first, so a value is hidden whole rather than around a shorter one inside it.
+  const secrets = [...values].filter((v) => v.length >= MIN_MASKED).sort((a, b) => b.length - a.length);
+  return (message) => secrets.reduce((msg, s) => msg.split(s).join("(hidden)"), message);
+}
 
 function showValue(path: readonly PathKey[], value: unknown): string {
   if (path.some((k) => typeof k === "string" && SECRET_KEY.test(k))) return "(hidden)";

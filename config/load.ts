@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { brokerConfigSchema, type BrokerConfig } from "./broker.js";
-import { ConfigError, configErrorMap, zodIssuesToConfigIssues, type ConfigIssue } from "./issues.js";
+import { ConfigError, configErrorMap, secretMasker, zodIssuesToConfigIssues, type ConfigIssue } from "./issues.js";
 import { siteConfigSchema, type SiteConfig } from "./site.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
@@ -68,10 +68,12 @@ function errCode(err: unknown): string {
 function parseWith<S extends z.ZodType>(schema: S, text: string, fileName: string): z.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // YAML's own messages quote source text, which may be a password: mask those values.
+  const mask = secretMasker(text);
   if (doc.errors.length > 0) {
     const issues: ConfigIssue[] = doc.errors.map((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
-      return { path: "", message: `YAML syntax: ${e.message.split("\n")[0]}`, line: pos.line, column: pos.col };
+      return { path: "", message: mask(`YAML syntax: ${e.message.split("\n")[0]}`), line: pos.line, column: pos.col };
     });
     throw new ConfigError(fileName, issues);
   }
@@ -79,7 +81,8 @@ function parseWith<S extends z.ZodType>(schema: S, text: string, fileName: strin
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError(fileName, [{ path: "", message: `YAML: ${err instanceof Error ? err.message : String(err)}` }]);
+    const message = mask(`YAML: ${err instanceof Error ? err.message : String(err)}`).split("\n")[0]!;
+    throw new ConfigError(fileName, [{ path: "", message }]);
   }
   if (data === null || data === undefined) {
     throw new ConfigError(fileName, [{ path: "", message: "the file is empty; expected a map (key: value)" }]);
