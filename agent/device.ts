@@ -125,7 +125,8 @@ export class DeviceRunner {
 
   /** Runs one action; rejects with a DeviceError. */
   async run(action: string, args: unknown, ctx: ActionContext): Promise<unknown> {
-    const spec = this.driver?.actions[action];
+    const actions = this.driver?.actions;
+    const spec = actions && Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!spec) throw new DeviceError("unknown_action", `device ${this.id} has no action ${action}`);
     const result = await spec.run(args, ctx);
     // An action usually changes state: poll soon so the retained state follows, but not at once:

@@ -84,6 +84,15 @@ describe("CommandRouter", () => {
     expect(t.responses[1]!.res.error!.message).toContain("preset.recall");
   });
 
+  it("does not mistake Object.prototype's members for actions (found by fast-check, seed -1388276726)", async () => {
+    const t = setup();
+    for (const action of ["valueOf", "constructor", "__proto__", "hasOwnProperty"]) {
+      await t.send({ id: action, device: "cam-main", action, args: { preset: 0 } });
+    }
+    expect(t.runs).toEqual([]);
+    expect(t.responses.map((r) => r.res.error?.code)).toEqual(["unknown_action", "unknown_action", "unknown_action", "unknown_action"]);
+  });
+
   it("answers expired for a command past its expiresAt and never runs it", async () => {
     const t = setup();
     await t.send({ id: "c5", device: "cam-main", action: "preset.recall", args: { preset: 1 }, expiresAt: t.clock.now() - 1 });

@@ -100,7 +100,8 @@ export class CommandRouter {
     }
     const target = cmd.device === undefined ? this.deps.agent : this.deps.device(cmd.device);
     if (!target) throw reject("unknown_device", `no device "${cmd.device}" at site ${this.deps.site}`, undefined, "error");
-    const spec = target.actions[cmd.action];
+    // Own properties only: "valueOf" or "constructor" must not find Object.prototype's.
+    const spec = Object.hasOwn(target.actions, cmd.action) ? target.actions[cmd.action] : undefined;
     if (!spec) {
       const known = Object.keys(target.actions).sort().join(", ");
       throw reject("unknown_action", `unknown action "${cmd.action}"; known: ${known}`, undefined, "error");
