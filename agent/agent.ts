@@ -161,7 +161,9 @@ export class Agent {
       this.session.republish();
       return;
     }
-    void this.router.handle(topic, payload);
+    this.router.handle(topic, payload).catch((err: unknown) => {
+      this.log.error({ topic, err: (err as Error).message }, "command handling failed");
+    });
   }
 
   private onHealth(device: string, h: HealthRecord): void {

@@ -78,6 +78,7 @@ export class MqttSession extends EventEmitter<SessionEvents> {
   private connectedFlag = false;
   /** Events dropped because the outbox was full, reported once the broker is back. */
   private dropped = 0;
+  private readonly diskErrors = new Set<string>();
 
   constructor(opts: SessionOptions) {
     super();
@@ -156,12 +157,28 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     if (this.outbox.length >= this.opts.outboxLimit) {
       // Full: the oldest goes first (the newest says most about the site now), and is counted.
       const gone = this.outbox.shift()!;
-      this.log?.ack(gone.seq);
+      this.onDisk(() => this.log?.ack(gone.seq));
       this.dropped += 1;
     }
-    this.log?.append({ seq: item.seq, topic, payload, at: this.opts.clock.now() });
+    this.onDisk(() => this.log?.append({ seq: item.seq, topic, payload, at: this.opts.clock.now() }));
     this.outbox.push(item);
     void this.flush();
+  }
+
+  /**
+   * A disk that fails (full, read-only, pulled SD card) must not stop the agent: the message stays
+   * owed in memory and the failure is logged, once per kind of error.
+   */
+  private onDisk(op: () => void): void {
+    try {
+      op();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "unknown";
+      if (!this.diskErrors.has(code)) {
+        this.diskErrors.add(code);
+        this.logger.error({ code, err: (err as Error).message }, "outbox write failed; keeping owed messages in memory only");
+      }
+    }
   }
 
   subscribe(filter: string): void {
@@ -282,7 +299,7 @@ export class MqttSession extends EventEmitter<SessionEvents> {
         }
         if (this.outbox[0] === item) {
           this.outbox.shift();
-          this.log?.ack(item.seq);
+          this.onDisk(() => this.log?.ack(item.seq));
         }
         if (this.outbox.length === 0) this.emit("drained");
       }

@@ -20,6 +20,10 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const bootSeq = await nextBootSeq(stateDir, config.site);
   const opts: ConstructorParameters<typeof Agent>[0] = { config, logger, version: packageVersion(), bootSeq, stateDir };
   if (values.broker) opts.brokerUrl = values.broker;
+  // The last net: one device's bug must not take the site down. Logged with its stack, never silent.
+  process.on("unhandledRejection", (reason) => {
+    logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, "unhandled rejection");
+  });
   const agent = new Agent(opts);
   await agent.start();
   await untilSignal();

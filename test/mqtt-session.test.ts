@@ -2,6 +2,9 @@
  * The agent's MQTT session against a real broker: what a monitoring script sees across a broker
  * outage (retained topics republished, owed events replayed with `historical: true`).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startBroker } from "../broker/server.js";
 import type { RunningBroker } from "../broker/server.js";
@@ -160,5 +163,23 @@ describe("MqttSession", () => {
     cleanup.push(() => w.close());
     expect((await w.waitFor((m) => m.topic.endsWith("/agent/state"))).json.state).toBe("online");
     await new Promise<void>((resolve) => (s.outboxSize === 0 ? resolve() : s.once("drained", () => resolve())));
+  });
+
+  it("keeps owing messages in memory when the outbox disk fails, without throwing", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-session-"));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const s = new MqttSession({
+      url: "mqtt://127.0.0.1:1", clientId: "roomgate-agent-disk", keepaliveSec: 5,
+      will: { topic: "roomgate/v1/test-site/agent/state", payload: { state: "lost", bootSeq: 1 } },
+      outboxLimit: 10, eventTopic: "roomgate/v1/test-site/event", outboxDir: dir, logger, clock: systemClock,
+    });
+    // The disk fails (as a full or read-only file system would) after the log was opened.
+    const log = (s as unknown as { log: { append: () => void } }).log;
+    log.append = () => {
+      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    };
+    expect(() => s.publishOwed("roomgate/v1/test-site/event", { ts: 1, type: "x" })).not.toThrow();
+    expect(s.outboxSize).toBe(1);
+    expect(logger.records.some((r) => typeof r.obj === "object" && (r.obj as { code?: string }).code === "ENOSPC")).toBe(true);
   });
 });
