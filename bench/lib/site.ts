@@ -47,35 +47,16 @@ export async function startCamera(
   link: "serial" | "udp",
   opts: { baudRate: number; pollIntervalMs: number },
 ): Promise<SimulatedDevice> {
+  const camera = (transport: SimulatedDevice["config"]["transport"], options: Record<string, unknown>) =>
+    ({ kind: "camera", protocol: "visca", pollIntervalMs: opts.pollIntervalMs, transport, options }) as SimulatedDevice["config"];
   if (link === "serial") {
     const devicePath = path.join(dir, id);
     const handle = await startViscaSimulator({ link: "serial", devicePath, baudRate: opts.baudRate });
-    return {
-      id,
-      link,
-      handle,
-      config: {
-        kind: "camera",
-        protocol: "visca",
-        pollIntervalMs: opts.pollIntervalMs,
-        transport: { type: "serial", path: devicePath, baudRate: opts.baudRate as 9600 },
-        options: { address: 1 },
-      },
-    };
+    const transport = { type: "serial", path: devicePath, baudRate: opts.baudRate as 9600 } as const;
+    return { id, link, handle, config: camera(transport, { address: 1 }) };
   }
   const handle = await startViscaSimulator({ link: "udp", host: "127.0.0.1", port: 0 });
-  return {
-    id,
-    link,
-    handle,
-    config: {
-      kind: "camera",
-      protocol: "visca",
-      pollIntervalMs: opts.pollIntervalMs,
-      transport: { type: "udp", host: "127.0.0.1", port: handle.port },
-      options: {},
-    },
-  };
+  return { id, link, handle, config: camera({ type: "udp", host: "127.0.0.1", port: handle.port }, {}) };
 }
 
 /** Writes the site file (JSON is YAML) after validating it; returns its path. */
