@@ -63,7 +63,7 @@ describe("parseSiteConfig", () => {
     const lines = errorOf(() => parseSiteConfig(text, "x.yaml")).message.split("\n");
     expect(lines).toEqual([
       'x.yaml: devices.cam-main.kind: expected one of camera|display|ledwall|audio|crypto|gpio; got "projector" (line 6, column 11)',
-      'x.yaml: devices.cam-main.transport.type: expected one of serial|udp|tcp; got "usb" (line 9, column 13)',
+      'x.yaml: devices.cam-main.transport.type: expected one of serial|udp|tcp|http; got "usb" (line 9, column 13)',
     ]);
   });
 

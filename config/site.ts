@@ -45,9 +45,23 @@ export const tcpTransportSchema = z
   })
   .describe("A TCP link.");
 
+export const httpTransportSchema = z
+  .strictObject({
+    type: z.literal("http"),
+    host: z.string().min(1).describe("The device's address (IPv4 or host name)."),
+    port: portSchema.default(80).describe("The device's HTTP port."),
+    path: z
+      .string()
+      .regex(/^\//, "expected a path starting with /")
+      .default("/onvif/device_service")
+      .describe("Path of the device's entry service, e.g. /onvif/device_service."),
+    tls: z.boolean().default(false).describe("Use https."),
+  })
+  .describe("An HTTP (SOAP) endpoint, e.g. an ONVIF camera's device service.");
+
 export const transportConfigSchema = z
-  .discriminatedUnion("type", [serialTransportSchema, udpTransportSchema, tcpTransportSchema])
-  .describe("How the agent reaches the device; `type` picks serial, udp or tcp.");
+  .discriminatedUnion("type", [serialTransportSchema, udpTransportSchema, tcpTransportSchema, httpTransportSchema])
+  .describe("How the agent reaches the device; `type` picks serial, udp, tcp or http.");
 
 const optionsSchema = z
   .record(z.string(), z.unknown())
@@ -167,6 +181,7 @@ function checkSite(site: SiteShape, ctx: z.RefinementCtx): void {
     const t = device.transport;
     const at = ["devices", id, "transport"];
     if (t.type === "serial") claim(`serial:${t.path}`, id, [...at, "path"], `serial path ${t.path}`);
+    if (t.type === "tcp") claim(`tcp:${t.host}:${t.port}`, id, [...at, "port"], `tcp endpoint ${t.host}:${t.port}`);
     if (t.type === "udp") {
       claim(`udp:${t.host}:${t.port}`, id, [...at, "port"], `udp endpoint ${t.host}:${t.port}`);
       if (t.localPort !== undefined && t.localPort !== 0) {
@@ -185,6 +200,8 @@ export function describeTransport(t: TransportConfig): string {
       return `udp:${t.host}:${t.port}`;
     case "tcp":
       return `tcp:${t.host}:${t.port}`;
+    case "http":
+      return `${t.tls ? "https" : "http"}://${t.host}:${t.port}${t.path}`;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Clock, Logger } from "../types.js";
 import { TransportError, type BackoffOptions, type Transport } from "./types.js";
 
 export { TransportError };
+export type { HttpEndpoint } from "./http.js";
 export type { BackoffOptions, Transport, TransportKind, TransportState, TransportStatus } from "./types.js";
 
 export type TransportSpec =
@@ -18,7 +19,8 @@ export type TransportSpec =
       stopBits?: 1 | 2;
     }
   | { type: "tcp"; host: string; port: number }
-  | { type: "udp"; host: string; port: number; localPort?: number; localAddress?: string };
+  | { type: "udp"; host: string; port: number; localPort?: number; localAddress?: string }
+  | { type: "http"; host: string; port: number; path?: string; tls?: boolean };
 
 export interface CreateTransportDeps {
   clock: Clock;
@@ -46,9 +48,14 @@ export async function createTransport(spec: TransportSpec, deps: CreateTransport
       const { type: _type, ...opts } = spec;
       return new UdpTransport(opts, deps);
     }
+    case "http": {
+      const { HttpEndpoint } = await import("./http.js");
+      const { type: _type, ...opts } = spec;
+      return new HttpEndpoint(opts);
+    }
     default: {
       const type = (spec as { type?: unknown }).type;
-      throw new TransportError("bad_config", `transport.type: expected serial|tcp|udp; got ${String(type)}`);
+      throw new TransportError("bad_config", `transport.type: expected serial|tcp|udp|http; got ${String(type)}`);
     }
   }
 }
