@@ -40,7 +40,8 @@ describe("roomgate sim fault controls", () => {
     expect(await s.control("slow cam 250")).toBe("cam slowMs=250");
     expect(await s.control("error cam not_executable")).toBe("cam errorReply=not_executable");
     expect(await s.control("error cam bogus")).toMatch(/^refused: /);
-    expect(s.devices.get("cam")!.faults.errorReply).toBe("not_executable");
+    expect(JSON.parse((await s.control("status")).replace(/^.*faults=/, ""))).toMatchObject({ errorReply: "not_executable" });
+    expect(await s.control("help")).toContain("visca:\n  error DEV CODE|off");
     expect(await s.control("unplug nobody")).toContain('unknown device "nobody"');
     expect(await s.control("dance cam")).toContain('unknown control "dance"');
   });

@@ -5,35 +5,45 @@
  */
 import type { SiteConfig, DeviceConfig } from "../config/site.js";
 import type { Logger } from "../drivers/types.js";
-import type { SimulatorHandle } from "./visca/index.js";
+import type { SimHandle, StartFromSite } from "./types.js";
 
 export interface SiteSimulators {
-  readonly devices: ReadonlyMap<string, SimulatorHandle>;
+  readonly devices: ReadonlyMap<string, SimHandle>;
   /** Runs one fault-control line (`unplug cam-main`, `slow cam-aux 300`, ...); returns the answer. */
   control(line: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export const CONTROL_HELP = `fault controls:
-  status                       list simulated devices and their faults
-  unplug DEV | replug DEV      pull / restore the cable (serial) or the network (udp)
-  silent DEV on|off            answer nothing
-  garbage DEV on|off           mix junk bytes into replies
-  slow DEV MS                  delay every reply by MS (0 = off)
-  error DEV CODE|off           answer every command with a VISCA error (syntax, not_executable, buffer_full, ...)`;
+/** Protocol name -> simulator module, loaded lazily like the drivers. */
+const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>> = {
+  visca: () => import("./visca/index.js"),
+};
 
-async function startOne(id: string, dev: DeviceConfig): Promise<SimulatorHandle> {
-  if (dev.protocol !== "visca") throw new Error(`no simulator for protocol "${dev.protocol}" (device ${id})`);
-  const { startViscaSimulator } = await import("./visca/index.js");
-  const options = (dev.simulator?.options ?? {}) as Record<string, unknown>;
-  const t = dev.transport;
-  if (t.type === "serial") return startViscaSimulator({ link: "serial", devicePath: t.path, baudRate: t.baudRate, ...options });
-  if (t.type === "udp") return startViscaSimulator({ link: "udp", host: t.host, port: t.port, ...options });
-  throw new Error(`VISCA simulator has no ${t.type} link (device ${id})`);
+export const simulatedProtocols = Object.keys(simulators);
+
+const COMMON_HELP = `fault controls:
+  status                       list simulated devices and their faults
+  unplug DEV | replug DEV      pull / restore the cable (serial) or the network (tcp/udp/http)
+  silent DEV on|off            answer nothing
+  garbage DEV on|off           mix junk into replies
+  slow DEV MS                  delay every reply by MS (0 = off)`;
+
+/** The help for a set of running simulators: the common verbs, then each protocol's own once. */
+export function controlHelp(handles: Iterable<SimHandle>): string {
+  const extra = new Map<string, string>();
+  for (const h of handles) if (h.controlHelp) extra.set(h.protocol, `${h.protocol}:\n${h.controlHelp}`);
+  return [COMMON_HELP, ...extra.values()].join("\n");
+}
+
+async function startOne(id: string, dev: DeviceConfig): Promise<SimHandle> {
+  const load = simulators[dev.protocol];
+  if (!load) throw new Error(`no simulator for protocol "${dev.protocol}" (device ${id}); simulated: ${simulatedProtocols.join(", ")}`);
+  const { startFromSite } = await load();
+  return startFromSite(dev.transport, (dev.simulator?.options ?? {}) as Record<string, unknown>);
 }
 
 export async function startSiteSimulators(config: SiteConfig, logger: Logger): Promise<SiteSimulators> {
-  const devices = new Map<string, SimulatorHandle>();
+  const devices = new Map<string, SimHandle>();
   try {
     for (const [id, dev] of Object.entries(config.devices)) {
       if (!dev.simulator?.enabled) continue;
@@ -56,13 +66,15 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
   }
 
   async function runControl(line: string): Promise<string> {
-    const [verb, id, value] = line.trim().split(/\s+/);
-    if (!verb || verb === "help") return CONTROL_HELP;
+    const [verb, id, ...args] = line.trim().split(/\s+/);
+    const help = controlHelp(devices.values());
+    if (!verb || verb === "help") return help;
     if (verb === "status") {
       return [...devices].map(([d, h]) => `${d}: ${h.describe()} faults=${JSON.stringify(h.faults)}`).join("\n") || "no simulated devices";
     }
     const sim = id ? devices.get(id) : undefined;
     if (!sim) return `unknown device "${id ?? ""}"; simulated: ${[...devices.keys()].join(", ")}`;
+    const value = args[0];
     const on = value === "on";
     switch (verb) {
       case "unplug":
@@ -83,11 +95,11 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
         sim.faults.slowMs = ms;
         return `${id} slowMs=${ms}`;
       }
-      case "error":
-        sim.faults.errorReply = value === undefined || value === "off" ? null : (value as NonNullable<typeof sim.faults.errorReply>);
-        return `${id} errorReply=${sim.faults.errorReply ?? "off"}`;
-      default:
-        return `unknown control "${verb}"\n${CONTROL_HELP}`;
+      default: {
+        const answer = await sim.control?.(verb, args);
+        if (answer !== undefined) return `${id} ${answer}`;
+        return `unknown control "${verb}" for ${sim.protocol} device ${id}\n${help}`;
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import type { Clock, Logger } from "../../drivers/types.js";
 import type { ViscaCamera, ViscaFaults } from "./camera.js";
 import { startSerialCamera, type SerialCameraHandle } from "./serial.js";
 import { startUdpCamera, type UdpCameraHandle } from "./udp.js";
+import type { StartFromSite } from "../types.js";
 
 export { ViscaCamera, type ViscaCameraOptions, type ViscaFaults, type CameraPosition } from "./camera.js";
 export { FAULT_ERROR_CODES } from "./faults.js";
@@ -107,3 +108,36 @@ export async function startViscaSimulator(spec: ViscaSimulatorSpec): Promise<Sim
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * `roomgate sim` entry: a VISCA camera on the endpoint the site file's transport names, with the
+ * VISCA-only `error` control (answer every command with a VISCA error).
+ */
+export const startFromSite: StartFromSite = async (transport, options, runtime = {}) => {
+  let sim: SimulatorHandle;
+  if (transport.type === "serial") {
+    sim = await startViscaSimulator({ link: "serial", devicePath: transport.path, baudRate: transport.baudRate, ...options, ...runtime });
+  } else if (transport.type === "udp") {
+    sim = await startViscaSimulator({ link: "udp", host: transport.host, port: transport.port, ...options, ...runtime });
+  } else {
+    throw new SimulatorSpecError(`the VISCA simulator has no ${transport.type} link (serial or udp)`);
+  }
+  return {
+    protocol: "visca",
+    faults: sim.faults,
+    get errors() {
+      return sim.errors;
+    },
+    unplug: () => sim.unplug(),
+    replug: () => sim.replug(),
+    close: () => sim.close(),
+    describe: () => `visca ${sim.describe()}`,
+    controlHelp: "  error DEV CODE|off           answer every command with a VISCA error (syntax, not_executable, buffer_full, ...)",
+    control(verb, args) {
+      if (verb !== "error") return undefined;
+      const value = args[0];
+      sim.faults.errorReply = value === undefined || value === "off" ? null : (value as NonNullable<ViscaFaults["errorReply"]>);
+      return `errorReply=${sim.faults.errorReply ?? "off"}`;
+    },
+  };
+};
