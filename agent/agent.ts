@@ -184,7 +184,9 @@ export class Agent {
   }
 
   private publishEvent(e: { type: string; device?: string | undefined; data?: Record<string, unknown> }): void {
-    const event: SiteEvent = { ts: this.clock.now(), type: e.type };
+    // bootSeq is persisted and grows each start, so `{bootSeq}-{n}` never repeats at a site:
+    // a consumer dedupes by it (delivery is at-least-once; see docs/reliability.md).
+    const event: SiteEvent = { id: `${this.opts.bootSeq}-${++this.eventCount}`, ts: this.clock.now(), type: e.type };
     if (e.device !== undefined) event.device = e.device;
     if (e.data !== undefined) event.data = e.data;
     this.session.publishOwed(topics.event(this.site), event as Record<string, unknown>);
@@ -193,6 +195,9 @@ export class Agent {
   private respond(user: string, res: CommandResponse): void {
     this.session.publishOwed(topics.res(this.site, user), res as Record<string, unknown>);
   }
+
+  /** Events published by this run (the second half of each event id). */
+  private eventCount = 0;
 
   private meta(): AgentMeta {
     const { config } = this.opts;

@@ -141,14 +141,16 @@ describe("payload schemas", () => {
 
   it("event: known types have their data checked, other types pass", () => {
     const audit = { id: "c1", user: "op-anna", device: "cam-main", action: "home", status: "ok", durationMs: 12 };
-    expect(EventSchema.safeParse({ ts: T0, type: "command", device: "cam-main", data: audit }).success).toBe(true);
-    const bad = EventSchema.safeParse({ ts: T0, type: "command", data: { ...audit, status: "fine" } });
+    expect(EventSchema.safeParse({ id: "3-1", ts: T0, type: "command", device: "cam-main", data: audit }).success).toBe(true);
+    const bad = EventSchema.safeParse({ id: "3-1", ts: T0, type: "command", data: { ...audit, status: "fine" } });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(["data", "status"]);
-    expect(EventSchema.safeParse({ ts: T0, type: "alarm.cleared", historical: true, data: { alarm: "a-1", clearedAt: T0 } }).success).toBe(true);
-    expect(EventSchema.safeParse({ ts: T0, type: "health", device: "cam-main", data: { status: "unreachable", code: "timeout", previous: "ok" } }).success).toBe(true);
-    expect(EventSchema.safeParse({ ts: T0, type: "scene.applied", data: { scene: "lecture" } }).success).toBe(true);
-    expect(EventSchema.safeParse({ ts: T0, type: "health" }).success).toBe(false); // data required for known types
+    expect(EventSchema.safeParse({ id: "3-1", ts: T0, type: "alarm.cleared", historical: true, data: { alarm: "a-1", clearedAt: T0 } }).success).toBe(true);
+    expect(EventSchema.safeParse({ id: "3-1", ts: T0, type: "health", device: "cam-main", data: { status: "unreachable", code: "timeout", previous: "ok" } }).success).toBe(true);
+    expect(EventSchema.safeParse({ id: "3-1", ts: T0, type: "scene.applied", data: { scene: "lecture" } }).success).toBe(true);
+    expect(EventSchema.safeParse({ id: "3-1", ts: T0, type: "health" }).success).toBe(false); // data required for known types
+    expect(EventSchema.safeParse({ ts: T0, type: "scene.applied", data: {} }).success).toBe(false); // id required
+    expect(EventSchema.safeParse({ id: "c-42", ts: T0, type: "scene.applied", data: {} }).success).toBe(false);
   });
 });
 

@@ -208,6 +208,10 @@ export type KnownEventType = keyof typeof EVENT_DATA_SCHEMAS;
 
 export const EventSchema = z
   .object({
+    id: z
+      .string()
+      .regex(/^[0-9]+-[0-9]+$/)
+      .describe("Unique at the site: `{bootSeq}-{n}`. Delivery is at-least-once: dedupe by it."),
     ts,
     type: z.string().min(1).describe("command | health | driver | alarm.raised | alarm.cleared | ... (open set)."),
     device: idSchema.optional(),
