@@ -63,6 +63,9 @@ export class Agent {
       keepaliveSec: broker.keepaliveSec,
       will: { topic: topics.agentState(this.site), payload: { state: "lost", bootSeq: opts.bootSeq } },
       outboxLimit: broker.outboxLimit,
+      outboxMaxBytes: broker.outboxMaxBytes,
+      outboxMaxAgeMs: broker.outboxMaxAgeSec * 1000,
+      eventId: () => this.nextEventId(),
       eventTopic: topics.event(this.site),
       logger: this.log,
       clock: this.clock,
@@ -186,7 +189,7 @@ export class Agent {
   private publishEvent(e: { type: string; device?: string | undefined; data?: Record<string, unknown> }): void {
     // bootSeq is persisted and grows each start, so `{bootSeq}-{n}` never repeats at a site:
     // a consumer dedupes by it (delivery is at-least-once; see docs/reliability.md).
-    const event: SiteEvent = { id: `${this.opts.bootSeq}-${++this.eventCount}`, ts: this.clock.now(), type: e.type };
+    const event: SiteEvent = { id: this.nextEventId(), ts: this.clock.now(), type: e.type };
     if (e.device !== undefined) event.device = e.device;
     if (e.data !== undefined) event.data = e.data;
     this.session.publishOwed(topics.event(this.site), event as Record<string, unknown>);
@@ -198,6 +201,10 @@ export class Agent {
 
   /** Events published by this run (the second half of each event id). */
   private eventCount = 0;
+
+  private nextEventId(): string {
+    return `${this.opts.bootSeq}-${++this.eventCount}`;
+  }
 
   private meta(): AgentMeta {
     const { config } = this.opts;

@@ -21,6 +21,8 @@ export interface DeviceRunnerDeps {
   pollIntervalMs: number;
   /** Default POST_ACTION_POLL_MS. */
   postActionPollMs?: number;
+  /** First health hold window; default HEALTH_HOLD_MS (0 = publish every change). */
+  healthHoldMs?: number;
   clock: Clock;
   logger: Logger;
   loadDriver(protocol: string): Promise<DriverModule>;
@@ -32,6 +34,17 @@ export interface DeviceRunnerDeps {
 
 /** Quiet time after an action before the device is polled for its new state. */
 export const POST_ACTION_POLL_MS = 500;
+
+/**
+ * Health debounce (docs/reliability.md, "Honest health"): the first change after a quiet spell is
+ * published at once; then a hold window starts. Changes inside the window are not published one by
+ * one: when it ends, the latest health is published if it differs from the last one published, and
+ * the next window is twice as long (up to HEALTH_HOLD_MAX_MS). A window that ends with nothing new
+ * resets the length. So a real fault is seen at once, and a flapping cable costs a few messages a
+ * minute, not one per poll, while the retained health is never more than one window behind.
+ */
+export const HEALTH_HOLD_MS = 2_000;
+export const HEALTH_HOLD_MAX_MS = 60_000;
 
 export class DeviceRunner {
   readonly id: string;
@@ -47,6 +60,12 @@ export class DeviceRunner {
   private polling = false;
   private lastStateJson = "";
   private healthRec: HealthRecord;
+  /** The health last handed to onHealth (published). */
+  private publishedHealth: HealthRecord | undefined;
+  private holdTimer: TimerHandle | undefined;
+  private holdMs: number;
+  /** Health changed since the hold window began (even if it came back). */
+  private changedInHold = false;
   private readonly detach: (() => void)[] = [];
 
   constructor(deps: DeviceRunnerDeps) {
@@ -54,6 +73,7 @@ export class DeviceRunner {
     this.deps = deps;
     this.log = deps.logger.child({ device: deps.id });
     this.healthRec = { status: "unknown", since: deps.clock.now(), lastSeen: null };
+    this.holdMs = deps.healthHoldMs ?? HEALTH_HOLD_MS;
   }
 
   get health(): HealthRecord {
@@ -119,6 +139,8 @@ export class DeviceRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearTimers();
+    if (this.holdTimer !== undefined) this.deps.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     this.abort.abort();
     await this.teardown();
   }
@@ -185,8 +207,41 @@ export class DeviceRunner {
     if (h.code !== undefined) next.code = h.code;
     if (h.message !== undefined) next.message = h.message;
     this.healthRec = next;
-    this.deps.onHealth(this.id, next);
+    this.changedInHold = true;
+    if (this.holdTimer === undefined && !this.stopped) this.publishHealth();
   }
+
+  private publishHealth(): void {
+    this.publishedHealth = this.healthRec;
+    this.deps.onHealth(this.id, this.healthRec);
+    this.startHold();
+  }
+
+  private startHold(): void {
+    this.changedInHold = false;
+    const first = this.deps.healthHoldMs ?? HEALTH_HOLD_MS;
+    if (first > 0) this.holdTimer = this.deps.clock.setTimeout(() => this.endHold(), this.holdMs);
+  }
+
+  private endHold(): void {
+    this.holdTimer = undefined;
+    if (this.stopped) return;
+    const first = this.deps.healthHoldMs ?? HEALTH_HOLD_MS;
+    if (!this.changedInHold) {
+      this.holdMs = first; // a quiet window: the next change is published at once
+      return;
+    }
+    this.holdMs = Math.min(this.holdMs * 2, Math.max(first, HEALTH_HOLD_MAX_MS));
+    const p = this.publishedHealth;
+    const h = this.healthRec;
+    if (p !== undefined && p.status === h.status && p.code === h.code && p.message === h.message) {
+      // Back where it was published (ok -> unreachable -> ok): nothing to say, but it is flapping.
+      this.startHold();
+      return;
+    }
+    this.publishHealth();
+  }
+
 
   /** A driver that threw something other than a DeviceError, or failed to start: restart it. */
   private onFailure(err: unknown, during: string): void {

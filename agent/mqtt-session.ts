@@ -16,7 +16,7 @@ import MqttClientModule from "mqtt/lib/client";
 import type { IClientOptions } from "mqtt/lib/client";
 import type { Clock, Logger, TimerHandle } from "../drivers/types.js";
 import { Backoff } from "../drivers/transport/backoff.js";
-import { OutboxLog } from "./outbox-log.js";
+import { OVERFLOW_EVENT, OutboxLog, type DropCounts, type DropReason } from "./outbox-log.js";
 
 // Only mqtt's client module is loaded (not its websocket/browser stack); its CommonJS build the class as `default`.
 // exports the class as `default` (Node hands us module.exports; some loaders unwrap it already).
@@ -32,7 +32,14 @@ export interface SessionOptions {
   password?: string;
   keepaliveSec: number;
   will: { topic: string; payload: object };
+  /** Most messages the outbox holds; beyond it the policy in `makeRoom` drops one. */
   outboxLimit: number;
+  /** Most bytes (topic + JSON payload) the outbox holds. Default 32 MiB. */
+  outboxMaxBytes?: number;
+  /** Messages older than this are dropped rather than sent. Default 7 days. */
+  outboxMaxAgeMs?: number;
+  /** A fresh event id for the notices the session itself publishes (`outbox.overflow`). */
+  eventId?: () => string;
   /**
    * Where owed messages are kept on disk (survives kill -9 and power loss; see outbox-log.ts).
    * Without it the outbox lives in memory only.
@@ -59,7 +66,18 @@ interface OutboxItem {
   topic: string;
   payload: Record<string, unknown>;
   historical: boolean;
+  /** Clock ms when it was queued (the age bound). */
+  at: number;
+  bytes: number;
+  /** Alarms, command audit records and responses: dropped only when nothing else is left. */
+  high: boolean;
 }
+
+/** How important an owed message is when the outbox must drop something. */
+export type OwedPriority = "high" | "normal";
+
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 export class MqttSession extends EventEmitter<SessionEvents> {
   private readonly opts: SessionOptions;
@@ -76,8 +94,11 @@ export class MqttSession extends EventEmitter<SessionEvents> {
   private stopped = false;
   private flushing = false;
   private connectedFlag = false;
-  /** Events dropped because the outbox was full, reported once the broker is back. */
-  private dropped = 0;
+  /** Messages dropped (outbox full, or too old) and not yet reported; persisted in the log. */
+  private readonly dropped: DropCounts = { full: 0, age: 0 };
+  private outboxBytes = 0;
+  /** The message handed to the broker and not yet acknowledged (never dropped under our feet). */
+  private inFlight: OutboxItem | undefined;
   private readonly diskErrors = new Set<string>();
 
   constructor(opts: SessionOptions) {
@@ -91,8 +112,14 @@ export class MqttSession extends EventEmitter<SessionEvents> {
         this.logger.warn({ bytes: this.log.truncatedBytes }, "outbox log had a torn or corrupt tail; cut it off");
       }
       // Owed by an earlier run of the agent: replayed first, as history.
-      for (const r of this.log.pending()) this.outbox.push({ seq: r.seq, topic: r.topic, payload: r.payload, historical: true });
+      for (const r of this.log.pending()) {
+        const item = { seq: r.seq, topic: r.topic, payload: r.payload, historical: true, at: r.at };
+        this.outbox.push({ ...item, bytes: sizeOf(r.topic, r.payload), high: isHigh(r.topic, r.payload) });
+        this.outboxBytes += this.outbox.at(-1)!.bytes;
+      }
       this.nextSeq = this.log.nextSeq();
+      this.dropped.full = this.log.unreported.full;
+      this.dropped.age = this.log.unreported.age;
       if (this.outbox.length > 0) this.logger.info({ owed: this.outbox.length }, "outbox restored from disk");
     }
   }
@@ -103,6 +130,11 @@ export class MqttSession extends EventEmitter<SessionEvents> {
 
   get outboxSize(): number {
     return this.outbox.length;
+  }
+
+  /** What the outbox holds, oldest first (for diagnostics and tests). */
+  get owed(): ReadonlyArray<{ topic: string; payload: Readonly<Record<string, unknown>> }> {
+    return this.outbox.map(({ topic, payload }) => ({ topic, payload }));
   }
 
   start(): void {
@@ -151,18 +183,70 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     if (this.connectedFlag) this.publishRetained(topic, buf);
   }
 
-  /** Queues a non-retained message the centre is owed (event, response). */
-  publishOwed(topic: string, payload: Record<string, unknown>): void {
-    const item: OutboxItem = { seq: this.nextSeq++, topic, payload, historical: !this.connectedFlag };
-    if (this.outbox.length >= this.opts.outboxLimit) {
-      // Full: the oldest goes first (the newest says most about the site now), and is counted.
-      const gone = this.outbox.shift()!;
-      this.onDisk(() => this.log?.ack(gone.seq));
-      this.dropped += 1;
-    }
-    this.onDisk(() => this.log?.append({ seq: item.seq, topic, payload, at: this.opts.clock.now() }));
+  /**
+   * Queues a non-retained message the centre is owed (event, response). Responses, alarm events and
+   * command audit events are `high` priority by their topic/type (see isHigh); `priority` overrides.
+   */
+  publishOwed(topic: string, payload: Record<string, unknown>, priority?: OwedPriority): void {
+    this.enqueue(topic, payload, priority === undefined ? isHigh(topic, payload) : priority === "high", true);
+  }
+
+  /** `bounded` false: the overflow notice itself may exceed the bound by one rather than drop more. */
+  private enqueue(topic: string, payload: Record<string, unknown>, high: boolean, bounded: boolean): void {
+    const now = this.opts.clock.now();
+    const item: OutboxItem = { seq: this.nextSeq++, topic, payload, historical: !this.connectedFlag, at: now, bytes: sizeOf(topic, payload), high };
+    this.expire(now);
+    if (bounded) this.makeRoom(item.bytes, now);
+    this.onDisk(() => this.log?.append({ seq: item.seq, topic, payload, at: now }));
     this.outbox.push(item);
+    this.outboxBytes += item.bytes;
     void this.flush();
+  }
+
+  /** Counts of dropped messages not yet reported to the centre. */
+  get droppedUnreported(): Readonly<DropCounts> {
+    return this.dropped;
+  }
+
+  /**
+   * The drop policy when the outbox is full (by count or bytes): the oldest ordinary message goes
+   * first (health and driver events: the retained topics say the current truth anyway); alarms,
+   * command audit and responses go only when nothing ordinary is left, oldest first. The message in
+   * flight is never dropped.
+   */
+  private makeRoom(bytes: number, now: number): void {
+    const maxBytes = this.opts.outboxMaxBytes ?? DEFAULT_MAX_BYTES;
+    const victims: OutboxItem[] = [];
+    const full = (): boolean => this.outbox.length + 1 > this.opts.outboxLimit || this.outboxBytes + bytes > maxBytes;
+    while (full()) {
+      let i = this.outbox.findIndex((it) => !it.high && it !== this.inFlight);
+      if (i < 0) i = this.outbox.findIndex((it) => it !== this.inFlight);
+      if (i < 0) break;
+      victims.push(...this.outbox.splice(i, 1));
+      this.outboxBytes -= victims.at(-1)!.bytes;
+    }
+    this.recordDrops(victims, "full", now);
+  }
+
+  /** Drops messages older than the age bound (oldest are at the head). */
+  private expire(now: number): void {
+    const maxAge = this.opts.outboxMaxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    const victims: OutboxItem[] = [];
+    while (this.outbox.length > 0) {
+      const head = this.outbox[0]!;
+      if (head === this.inFlight || now - head.at <= maxAge) break;
+      victims.push(this.outbox.shift()!);
+      this.outboxBytes -= head.bytes;
+    }
+    this.recordDrops(victims, "age", now);
+  }
+
+  private recordDrops(victims: OutboxItem[], reason: DropReason, now: number): void {
+    if (victims.length === 0) return;
+    this.dropped[reason] += victims.length;
+    const seq = this.nextSeq++;
+    this.onDisk(() => this.log?.drop({ seq, drop: victims.map((v) => v.seq), reason, at: now }));
+    this.logger.warn({ dropped: victims.length, reason, topics: [...new Set(victims.map((v) => v.topic))] }, "outbox dropped messages");
   }
 
   /**
@@ -238,14 +322,16 @@ export class MqttSession extends EventEmitter<SessionEvents> {
       this.client?.subscribe(filter, { qos: 1 }, (err) => this.onSubscribed(filter, err));
     }
     for (const [topic, buf] of this.retained) this.publishRetained(topic, buf);
-    if (this.dropped > 0) {
-      this.outbox.push({
-        seq: this.nextSeq++,
-        topic: this.opts.eventTopic,
-        payload: { ts: this.opts.clock.now(), type: "outbox.overflow", data: { dropped: this.dropped } },
-        historical: true,
-      });
-      this.dropped = 0;
+    const now = this.opts.clock.now();
+    this.expire(now);
+    const { full, age } = this.dropped;
+    if (full + age > 0) {
+      // Queued like any owed message (on disk too): once it is in the log, the count is reported.
+      const id = this.opts.eventId?.();
+      const data = { dropped: full + age, full, age };
+      this.enqueue(this.opts.eventTopic, { ...(id === undefined ? {} : { id }), ts: now, type: OVERFLOW_EVENT, data }, true, false);
+      this.dropped.full = 0;
+      this.dropped.age = 0;
     }
     this.emit("connected");
     void this.flush();
@@ -289,9 +375,11 @@ export class MqttSession extends EventEmitter<SessionEvents> {
       while (this.connectedFlag && this.outbox.length > 0) {
         const item = this.outbox[0]!;
         const payload = item.historical ? { ...item.payload, historical: true } : item.payload;
+        this.inFlight = item;
         const ok = await new Promise<boolean>((resolve) => {
           this.client?.publish(item.topic, JSON.stringify(payload), { qos: 1, retain: false }, (err) => resolve(!err));
         });
+        this.inFlight = undefined;
         if (!ok) {
           // Connection dropped before the ack: keep it, and mark it as replayed from now on.
           item.historical = true;
@@ -299,6 +387,7 @@ export class MqttSession extends EventEmitter<SessionEvents> {
         }
         if (this.outbox[0] === item) {
           this.outbox.shift();
+          this.outboxBytes -= item.bytes;
           this.onDisk(() => this.log?.ack(item.seq));
         }
         if (this.outbox.length === 0) this.emit("drained");
@@ -307,4 +396,13 @@ export class MqttSession extends EventEmitter<SessionEvents> {
       this.flushing = false;
     }
   }
+}
+
+const sizeOf = (topic: string, payload: Record<string, unknown>): number => topic.length + Buffer.byteLength(JSON.stringify(payload));
+
+/** Responses, alarm events and command audit events are what the centre must not miss. */
+function isHigh(topic: string, payload: Record<string, unknown>): boolean {
+  if (topic.includes("/res/")) return true;
+  const type = payload.type;
+  return type === "command" || type === OVERFLOW_EVENT || (typeof type === "string" && type.startsWith("alarm."));
 }

@@ -13,6 +13,12 @@
  * cut off (a torn write at power loss can only be the last record).
  * Compaction: when more than half the file is acknowledged, the pending records are rewritten to a new
  * file, fsync'd and renamed over the old one.
+ *
+ * Drops: when the outbox is full (count or bytes) or a message grows too old, the session drops it and
+ * writes a drop record (its own seq, the seqs dropped, why). Drop records make a restart forget those
+ * messages too, and carry the count of drops the centre has not been told about: the drops written
+ * after the last `outbox.overflow` notice in the log (the notice is itself an owed record). So the
+ * count survives kill -9 until the notice is queued, and is never reported twice.
  */
 import {
   closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync,
@@ -27,6 +33,26 @@ export interface OutboxRecord {
   /** ms epoch when it was queued (used for the age bound). */
   at: number;
 }
+
+export type DropReason = "full" | "age";
+
+/** Messages dropped from the outbox (never sent). */
+export interface DropRecord {
+  seq: number;
+  drop: number[];
+  reason: DropReason;
+  at: number;
+}
+
+/** Drops not yet reported to the centre, by reason. */
+export type DropCounts = Record<DropReason, number>;
+
+/** The event type of the notice that reports drops (an owed record like any other). */
+export const OVERFLOW_EVENT = "outbox.overflow";
+
+type LogRecord = OutboxRecord | DropRecord;
+
+const isDrop = (r: LogRecord): r is DropRecord => Array.isArray((r as DropRecord).drop);
 
 const HEADER = 8;
 /** A record larger than this is corrupt (the agent never writes one). */
@@ -44,6 +70,9 @@ export class OutboxLog {
   /** Records dropped while reading (corrupt tail), for the caller to report. */
   readonly truncatedBytes: number;
   private readonly loaded: OutboxRecord[];
+  private maxSeq = 0;
+  /** Drops written after the last overflow notice: what an earlier run still owed the centre. */
+  readonly unreported: DropCounts = { full: 0, age: 0 };
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -61,7 +90,22 @@ export class OutboxLog {
       fsyncSync(this.fd);
     }
     this.size = validBytes;
-    this.loaded = records.filter((r) => r.seq > this.lastAcked);
+    const dropped = new Set<number>();
+    const owed: OutboxRecord[] = [];
+    for (const r of records) {
+      this.maxSeq = Math.max(this.maxSeq, r.seq);
+      if (isDrop(r)) {
+        for (const s of r.drop) dropped.add(s);
+        this.unreported[r.reason] += r.drop.length;
+      } else {
+        if ((r.payload as { type?: unknown }).type === OVERFLOW_EVENT) {
+          this.unreported.full = 0;
+          this.unreported.age = 0;
+        }
+        if (r.seq > this.lastAcked) owed.push(r);
+      }
+    }
+    this.loaded = owed.filter((r) => !dropped.has(r.seq));
   }
 
   /** Records written by an earlier run and not acknowledged, oldest first. */
@@ -71,12 +115,20 @@ export class OutboxLog {
 
   /** The next free sequence number (higher than anything in the log or acked). */
   nextSeq(): number {
-    const last = this.loaded.at(-1)?.seq ?? 0;
-    return Math.max(last, this.lastAcked) + 1;
+    return Math.max(this.maxSeq, this.lastAcked) + 1;
   }
 
-  /** Appends and fsyncs one record. */
+  /** Appends and fsyncs one owed record. */
   append(rec: OutboxRecord): void {
+    this.write(rec);
+  }
+
+  /** Records that `seqs` were dropped (never to be sent), under the drop record's own `seq`. */
+  drop(rec: DropRecord): void {
+    this.write(rec);
+  }
+
+  private write(rec: LogRecord): void {
     const body = Buffer.from(JSON.stringify(rec), "utf8");
     const head = Buffer.alloc(HEADER);
     head.writeUInt32BE(body.length, 0);
@@ -131,11 +183,11 @@ export class OutboxLog {
     this.ackedBytes = 0;
   }
 
-  private scan(): { records: OutboxRecord[]; validBytes: number; fileBytes: number } {
+  private scan(): { records: LogRecord[]; validBytes: number; fileBytes: number } {
     const fileBytes = fstatSync(this.fd).size;
     const data = Buffer.alloc(fileBytes);
     if (fileBytes > 0) readFully(this.fd, data, 0);
-    const records: OutboxRecord[] = [];
+    const records: LogRecord[] = [];
     let off = 0;
     while (off + HEADER <= fileBytes) {
       const len = data.readUInt32BE(off);
@@ -143,9 +195,9 @@ export class OutboxLog {
       if (len > MAX_RECORD || off + HEADER + len > fileBytes) break;
       const body = data.subarray(off + HEADER, off + HEADER + len);
       if (zlib.crc32(body) !== crc) break;
-      let rec: OutboxRecord;
+      let rec: LogRecord;
       try {
-        rec = JSON.parse(body.toString("utf8")) as OutboxRecord;
+        rec = JSON.parse(body.toString("utf8")) as LogRecord;
       } catch {
         break; // a checksummed body that is not JSON cannot be ours: treat it as the end
       }

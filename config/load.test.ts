@@ -36,7 +36,7 @@ describe("parseSiteConfig", () => {
     expect(c).toEqual({
       site: "s1",
       region: [],
-      broker: { url: "mqtts://broker.lan:8883", keepaliveSec: 30, outboxLimit: 10000 },
+      broker: { url: "mqtts://broker.lan:8883", keepaliveSec: 30, outboxLimit: 10000, outboxMaxBytes: 33554432, outboxMaxAgeSec: 604800 },
       agent: { pollIntervalMs: 5000, commandTimeoutMs: 10000, logLevel: "info" },
       devices: {},
     });

@@ -111,7 +111,22 @@ export const brokerLinkSchema = z
       .int()
       .min(0)
       .default(10_000)
-      .describe("Events kept while the broker is away; the oldest are dropped beyond this."),
+      .describe(
+        "Most messages (events, responses) kept while the broker is away. When full, the oldest ordinary event " +
+          "(health, driver) is dropped first; alarms, command audit records and responses only when nothing else is left.",
+      ),
+    outboxMaxBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(32 * 1024 * 1024)
+      .describe("Most bytes the outbox holds (same drop policy as outboxLimit). Default 32 MiB."),
+    outboxMaxAgeSec: z
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 24 * 3600)
+      .describe("Messages older than this are dropped rather than sent (they are counted and reported). Default 7 days."),
   })
   .describe("The central broker this agent reports to.");
 

@@ -108,7 +108,7 @@ describe("MqttSession", () => {
     cleanup.push(() => w.close());
     s.start();
     const overflow = await w.waitFor((m) => m.json.type === "outbox.overflow");
-    expect(overflow.json.data).toEqual({ dropped: 2 });
+    expect(overflow.json.data).toEqual({ dropped: 2, full: 2, age: 0 });
     await w.waitFor((m) => m.json.type === "e4");
     expect(w.seen.map((m) => m.json.type).filter((t: string) => t.startsWith("e"))).toEqual(["e2", "e3", "e4"]);
   });
