@@ -4,10 +4,10 @@
  */
 import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeviceRunner, HEALTH_HOLD_MS, type HealthRecord } from "./device.js";
+import { DeviceRunner, HEALTH_HOLD_MS, RESET_AFTER_TIMEOUTS, type HealthRecord } from "./device.js";
 import { fakeClock, type FakeClock } from "../test/helpers/clock.js";
 import { memoryLogger } from "../test/helpers/logger.js";
-import type { Driver, DriverEvents, Health } from "../drivers/types.js";
+import { DeviceError, type Driver, type DriverEvents, type Health } from "../drivers/types.js";
 import type { Transport } from "../drivers/transport/types.js";
 
 class StandInDriver extends EventEmitter<DriverEvents<Record<string, unknown>>> implements Driver {
@@ -104,5 +104,46 @@ describe("health debounce", () => {
     const r = runners.at(-1)!;
     driver.set(down);
     expect(r.health.status).toBe("unreachable");
+  });
+});
+
+describe("a link that looks open but answers nothing", () => {
+  it("is reset after RESET_AFTER_TIMEOUTS polls in a row end in timeout, and the centre hears of it", async () => {
+    const clock = fakeClock();
+    const driver = new StandInDriver();
+    let answering = false;
+    driver.poll = async () => {
+      if (answering) return { x: 1 };
+      throw new DeviceError("timeout", "no answer within 500 ms");
+    };
+    const resets: string[] = [];
+    const events: string[] = [];
+    const transport = Object.assign(new EventEmitter(), {
+      state: "open",
+      description: "tcp:10.0.0.9:5200",
+      reset: (reason: string) => resets.push(reason),
+    }) as unknown as Transport;
+    const r = new DeviceRunner({
+      id: "led",
+      config: { kind: "ledwall", protocol: "standin", transport: { type: "tcp", host: "10.0.0.9", port: 5200 }, options: {} },
+      pollIntervalMs: 1000,
+      clock,
+      logger: memoryLogger(),
+      loadDriver: async () => ({ createDriver: () => driver }),
+      createTransport: async () => transport,
+      onState: () => undefined,
+      onHealth: () => undefined,
+      onEvent: (_id, e) => events.push(e.type),
+    });
+    runners.push(r);
+    await r.start();
+    await clock.tickAsync(1000 * (RESET_AFTER_TIMEOUTS - 2) + 10); // first poll at start, then one a second
+    expect(resets).toEqual([]);
+    await clock.tickAsync(1000);
+    expect(resets).toHaveLength(1);
+    expect(events).toEqual(["link_reset"]);
+    answering = true;
+    await clock.tickAsync(5000);
+    expect(resets).toHaveLength(1);
   });
 });

@@ -44,6 +44,13 @@ export const POST_ACTION_POLL_MS = 500;
  * minute, not one per poll, while the retained health is never more than one window behind.
  */
 export const HEALTH_HOLD_MS = 2_000;
+
+/**
+ * Polls in a row that end in `timeout` before the runner resets the link (drops and reopens it):
+ * a half-open TCP connection (the device rebooted or the switch lost it) looks open for minutes
+ * to TCP keepalive; the application deadline notices it in seconds.
+ */
+export const RESET_AFTER_TIMEOUTS = 3;
 export const HEALTH_HOLD_MAX_MS = 60_000;
 
 export class DeviceRunner {
@@ -66,6 +73,7 @@ export class DeviceRunner {
   private holdMs: number;
   /** Health changed since the hold window began (even if it came back). */
   private changedInHold = false;
+  private pollTimeouts = 0;
   private readonly detach: (() => void)[] = [];
 
   constructor(deps: DeviceRunnerDeps) {
@@ -174,6 +182,7 @@ export class DeviceRunner {
     this.polling = true;
     try {
       const state = await driver.poll();
+      this.pollTimeouts = 0;
       this.healthRec.lastSeen = this.deps.clock.now();
       this.publishState(state);
       this.setHealth(driver.health);
@@ -182,6 +191,14 @@ export class DeviceRunner {
         // The driver has already reported its health (e.g. unreachable/timeout); keep polling.
         this.log.debug({ code: err.code, err: err.message }, "poll failed");
         this.setHealth(driver.health);
+        this.pollTimeouts = err.code === "timeout" ? this.pollTimeouts + 1 : 0;
+        if (this.pollTimeouts >= RESET_AFTER_TIMEOUTS && this.transport?.reset && this.transport.state === "open") {
+          this.pollTimeouts = 0;
+          const message = `${RESET_AFTER_TIMEOUTS} polls in a row without an answer: link reset`;
+          this.log.warn({ transport: this.transport.description }, message);
+          this.transport.reset(message);
+          this.deps.onEvent(this.id, { type: "link_reset", message });
+        }
       } else {
         this.onFailure(err, "poll");
         return;

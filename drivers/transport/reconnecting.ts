@@ -138,6 +138,16 @@ export abstract class ReconnectingTransport extends EventEmitter<TransportEvents
     this.safeEmit("data", chunk);
   }
 
+  /**
+   * Drops the open link and reconnects with backoff, as if it had been lost. For a link that looks
+   * open but carries nothing back (a half-open TCP connection whose peer rebooted or vanished:
+   * keepalive alone takes minutes to notice), once requests have missed their deadlines.
+   * Does nothing unless the link is open.
+   */
+  reset(reason: string): void {
+    this.lost(Object.assign(new Error(`reset: ${reason}`), { code: "ETIMEDOUT" }));
+  }
+
   /** Subclass: the current, open handle failed or went away. */
   protected lost(err: unknown): void {
     if (this.current !== "open") return;

@@ -100,4 +100,33 @@ describe("tcp transport", () => {
     expect(clock.fake.countTimers()).toBe(0);
     await new Promise<void>((r) => server.close(() => r()));
   });
+
+  it("reset() drops a half-open link and opens a fresh connection to the same peer", async () => {
+    // The peer keeps the old connection but never answers on it (its side is gone, as after a
+    // device reboot behind a switch); only a new connection works again.
+    const conns: net.Socket[] = [];
+    const server = net.createServer((sock) => {
+      conns.push(sock);
+      sock.on("error", () => sock.destroy());
+      if (conns.length > 1) sock.on("data", (d) => sock.write(d));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const clock = fakeClock();
+    const t = new TcpTransport({ host: "127.0.0.1", port }, { clock, logger: memoryLogger(), backoff: { initialMs: 100, jitter: 0 } });
+    const states: string[] = [];
+    t.on("status", (s) => states.push(s.state));
+    await t.open();
+    t.reset("3 polls without an answer");
+    expect(t.state).toBe("backoff");
+    await clock.tickAsync(100);
+    await new Promise<void>((resolve) => (t.state === "open" ? resolve() : t.on("status", (s) => s.state === "open" && resolve())));
+    const echoed = new Promise<Buffer>((resolve) => t.once("data", resolve));
+    await t.write(Buffer.from("ping"));
+    expect((await echoed).toString()).toBe("ping");
+    expect(conns).toHaveLength(2);
+    expect(states).toEqual(["connecting", "open", "backoff", "connecting", "open"]);
+    await t.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
 });

@@ -54,6 +54,11 @@ export interface Transport extends Pick<EventEmitter<TransportEvents>, "on" | "o
   open(): Promise<void>;
   close(): Promise<void>;
   write(data: Buffer): Promise<void>;
+  /**
+   * Stream and datagram links: drop the open link and reconnect with backoff (for a half-open link
+   * that accepts writes and answers nothing). Absent on links with nothing to reset (http).
+   */
+  reset?(reason: string): void;
 }
 
 export interface BackoffOptions {
