@@ -17,6 +17,8 @@ export interface DriverModule {
 
 const loaders: Record<string, () => Promise<DriverModule>> = {
   visca: () => import("../drivers/visca/index.js"),
+  novastar: () => import("../drivers/novastar/index.js"),
+  mdc: () => import("../drivers/samsung-mdc/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

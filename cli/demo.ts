@@ -59,7 +59,9 @@ Send a command (recall preset 2 on ${cam}) and read the answer:
     -m '{"id":"c1","device":"${cam}","action":"preset.recall","args":{"preset":2}}'
 
 Other actions: power, preset.set, preset.reset, move, stop, position, home, zoom, zoom.position, focus
-(their argument schemas are in the retained topic roomgate/v1/${site}/agent/meta).
+on cameras; input.select, brightness.set, blank.set on the LED wall and displays, e.g.
+  npx roomgate ctl ${site} led-wall input.select --arg input=dp --broker ${broker.url}
+(every action's argument schema is in the retained topic roomgate/v1/${site}/agent/meta).
 Ctrl-C stops the demo.
 `);
   await untilSignal();

@@ -17,12 +17,14 @@ export interface SiteSimulators {
 /** Protocol name -> simulator module, loaded lazily like the drivers. */
 const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>> = {
   visca: () => import("./visca/index.js"),
+  novastar: () => import("./novastar/index.js"),
+  mdc: () => import("./samsung-mdc/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
 
 const COMMON_HELP = `fault controls:
-  status                       list simulated devices and their faults
+  status                       list simulated devices and their faults (status DEV ... goes to the device)
   unplug DEV | replug DEV      pull / restore the cable (serial) or the network (tcp/udp/http)
   silent DEV on|off            answer nothing
   garbage DEV on|off           mix junk into replies
@@ -69,7 +71,7 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
     const [verb, id, ...args] = line.trim().split(/\s+/);
     const help = controlHelp(devices.values());
     if (!verb || verb === "help") return help;
-    if (verb === "status") {
+    if (verb === "status" && id === undefined) {
       return [...devices].map(([d, h]) => `${d}: ${h.describe()} faults=${JSON.stringify(h.faults)}`).join("\n") || "no simulated devices";
     }
     const sim = id ? devices.get(id) : undefined;
