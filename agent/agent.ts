@@ -245,6 +245,33 @@ export class Agent {
         args: z.object({}).strict(),
         run: async () => ({ pong: true, bootSeq: this.opts.bootSeq, uptimeMs: this.clock.now() - this.startedAt }),
       },
+      discover: {
+        description:
+          "Finds ONVIF cameras on the site's LAN (WS-Discovery) and answers with each one's address, identity from its " +
+          "scopes, and a ready-to-paste site-file entry. No credentials travel over MQTT, so model and firmware come " +
+          "from the scopes only.",
+        args: z
+          .strictObject({
+            interface: z.string().min(1).max(64).optional().describe("Probe only from this interface (name or IPv4 address)."),
+            unicast: z.array(z.string().regex(/^[^\s:]+(:\d{1,5})?$/)).max(64).optional().describe("Also probe these host[:port] directly."),
+            multicast: z.boolean().optional().describe("Send the multicast probe (default true)."),
+            windowMs: z.number().int().min(100).max(30_000).optional().describe("How long to collect replies (default 3000)."),
+          })
+          .describe("Where and how long to look."),
+        run: async (args: { interface?: string; unicast?: string[]; multicast?: boolean; windowMs?: number }, ctx: ActionContext) => {
+          const { discover, formatDeviceEntry } = await import("../drivers/onvif/index.js");
+          const windowMs = Math.max(100, Math.min(args.windowMs ?? 3000, ctx.deadline - this.clock.now() - 500));
+          const result = await discover({ ...args, windowMs, signal: ctx.signal, logger: this.log.child({ part: "discover" }) });
+          return {
+            cameras: result.cameras.map((c) => ({
+              endpoint: c.endpoint, url: c.url, host: c.host, port: c.port, name: c.name, hardware: c.hardware,
+              ptz: c.ptz, manufacturer: c.manufacturer, model: c.model, firmware: c.firmware, entry: formatDeviceEntry(c),
+            })),
+            malformed: result.malformed,
+            errors: result.errors,
+          };
+        },
+      },
       rebirth: {
         description: "Republishes every retained topic of this site.",
         args: z.object({}).strict(),

@@ -19,6 +19,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   visca: () => import("../drivers/visca/index.js"),
   novastar: () => import("../drivers/novastar/index.js"),
   mdc: () => import("../drivers/samsung-mdc/index.js"),
+  onvif: () => import("../drivers/onvif/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

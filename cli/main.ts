@@ -20,6 +20,8 @@ const USAGE = `usage: roomgate <command> [options]
   ctl SITE DEVICE ACTION [--arg k=v]... [--json] [--broker URL] [--user U] [--timeout MS]
                                         send a command and print the response (DEVICE "-" = the agent)
   watch [SITE] [--broker URL]           print every roomgate message (of one site)
+  discover [--interface IF] [--unicast HOST[:PORT]]... [--window MS] [--user U --password-file F] [--json]
+                                        find ONVIF cameras (WS-Discovery) and print site-file entries
   config validate FILE                  check a site file (exit 2 and the problems if invalid)
   config schema [--broker]              print the JSON Schema of the site (or broker) file
 
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./watch.js")).watchCommand(rest);
     case "config":
       return (await import("./config.js")).configCommand(rest);
+    case "discover":
+      return (await import("./discover.js")).discoverCommand(rest);
     case undefined:
     case "help":
     case "--help":

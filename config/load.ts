@@ -3,7 +3,7 @@
  * whose message names the file, the dotted path, what was expected and the line.
  */
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { brokerConfigSchema, type BrokerConfig } from "./broker.js";
@@ -30,7 +30,7 @@ export function parseBrokerConfig(text: string, fileName: string): BrokerConfig 
  * read: the result carries `broker.password` and the absolute `broker.passwordFile`.
  */
 export async function loadSiteConfig(path: string): Promise<SiteConfig> {
-  const config = parseSiteConfig(await readText(path), path);
+  const config = withDeviceSecretPaths(parseSiteConfig(await readText(path), path), path);
   const { passwordFile } = config.broker;
   if (passwordFile === undefined) return config;
   const absolute = resolve(dirname(path), passwordFile);
@@ -46,6 +46,21 @@ export async function loadSiteConfig(path: string): Promise<SiteConfig> {
     throw new ConfigError(path, [{ path: "broker.passwordFile", message: `${absolute} is empty` }]);
   }
   return { ...config, broker: { ...config.broker, password, passwordFile: absolute } };
+}
+
+/**
+ * A device's `options.passwordFile` (ONVIF cameras, ...) is written relative to the site file, like
+ * the broker's; the driver reads it, so hand it the absolute path.
+ */
+function withDeviceSecretPaths(config: SiteConfig, sitePath: string): SiteConfig {
+  const devices = Object.fromEntries(
+    Object.entries(config.devices).map(([id, dev]) => {
+      const file = (dev.options as { passwordFile?: unknown }).passwordFile;
+      if (typeof file !== "string" || isAbsolute(file)) return [id, dev];
+      return [id, { ...dev, options: { ...dev.options, passwordFile: resolve(dirname(sitePath), file) } }];
+    }),
+  );
+  return { ...config, devices };
 }
 
 export async function loadBrokerConfig(path: string): Promise<BrokerConfig> {

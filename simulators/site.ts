@@ -19,6 +19,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   visca: () => import("./visca/index.js"),
   novastar: () => import("./novastar/index.js"),
   mdc: () => import("./samsung-mdc/index.js"),
+  onvif: () => import("./onvif/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
