@@ -6,6 +6,7 @@
 import path from "node:path";
 import { z } from "zod";
 import type { ActionContext, ActionSpec, Clock, DriverEvent, Logger } from "../drivers/types.js";
+import { DeviceError } from "../drivers/types.js";
 import { systemClock } from "../drivers/clock.js";
 import { createTransport } from "../drivers/transport/index.js";
 import type { SiteConfig } from "../config/site.js";
@@ -14,6 +15,8 @@ import type { HealthRecord } from "./device.js";
 import { loadDriver as defaultLoadDriver } from "./drivers.js";
 import type { DriverModule } from "./drivers.js";
 import { MqttSession } from "./mqtt-session.js";
+import { AlarmManager } from "./alarms.js";
+import { SecureSessions } from "./secure-session.js";
 import { CommandRouter } from "./router.js";
 import type { AuditRecord, CommandTarget } from "./router.js";
 import { topicFilter, topics } from "./topics.js";
@@ -48,6 +51,10 @@ export class Agent {
   private readonly devices = new Map<string, DeviceRunner>();
   private readonly router: CommandRouter;
   private readonly startedAt: number;
+  private readonly alarms: AlarmManager;
+  private readonly secure: SecureSessions;
+  /** The latest state of each device (for the interlock and readiness). */
+  private readonly states = new Map<string, Record<string, unknown>>();
   private started = false;
 
   constructor(opts: AgentOptions) {
@@ -75,6 +82,25 @@ export class Agent {
     if (opts.mqttBackoff) sessionOpts.backoff = opts.mqttBackoff;
     if (opts.stateDir !== undefined) sessionOpts.outboxDir = path.join(opts.stateDir, `${this.site}.outbox`);
     this.session = new MqttSession(sessionOpts);
+    this.alarms = new AlarmManager({
+      site: this.site,
+      stateDir: opts.stateDir,
+      clock: this.clock,
+      logger: this.log.child({ part: "alarms" }),
+      sink: {
+        retained: (id, alarm) => this.session.setRetained(topics.alarm(this.site, id), alarm),
+        event: (type, device, data) => this.publishEvent({ type, device, data }),
+      },
+    });
+    this.secure = new SecureSessions({
+      config: opts.config,
+      alarms: this.alarms,
+      clock: this.clock,
+      logger: this.log.child({ part: "secure-session" }),
+      stateOf: (d) => this.states.get(d),
+      run: (d, action, args, timeoutMs) => this.runStep(d, action, args, timeoutMs),
+      event: (type, data) => this.publishEvent({ type, data }),
+    });
     this.router = new CommandRouter({
       site: this.site,
       clock: this.clock,
@@ -102,7 +128,7 @@ export class Agent {
           logger: this.log,
           loadDriver: this.opts.loadDriver ?? defaultLoadDriver,
           createTransport: this.opts.createTransport ?? createTransport,
-          onState: (d, state) => this.session.setRetained(topics.deviceState(this.site, d), { ts: this.clock.now(), state }),
+          onState: (d, state) => this.onState(d, state),
           onHealth: (d, h) => this.onHealth(d, h),
           onEvent: (d, e) => this.onDriverEvent(d, e),
         }),
@@ -128,6 +154,11 @@ export class Agent {
     for (const runner of this.devices.values()) {
       this.session.setRetained(topics.deviceHealth(this.site, runner.id), runner.health);
     }
+    // Alarms restored from disk: those of devices no longer in the site file are over.
+    for (const a of this.alarms.list()) {
+      if (a.alarm.device !== undefined && !this.devices.has(a.alarm.device) && a.source !== "session") this.alarms.clear(a.id);
+    }
+    this.alarms.publishAll();
     this.session.on("message", (topic, payload) => this.onMessage(topic, payload));
     this.session.subscribe(topicFilter("cmd", this.site));
     this.session.subscribe(topics.rebirth(this.site));
@@ -169,8 +200,36 @@ export class Agent {
     });
   }
 
+  private onState(device: string, state: Record<string, unknown>): void {
+    this.states.set(device, state);
+    this.session.setRetained(topics.deviceState(this.site, device), { ts: this.clock.now(), state });
+    this.secure.onDeviceState(device);
+    // A driver that lists its device's own active alarms (`alarms: [code...]`) clears the rest.
+    if (Array.isArray(state.alarms)) {
+      const keep = new Set(state.alarms.filter((c): c is string => typeof c === "string").map((c) => deviceAlarmId(device, c)));
+      this.alarms.reconcile("device", device, keep);
+    }
+  }
+
+  /** A fail-safe step: a device action under its own deadline, as a command would run it. */
+  private async runStep(device: string, action: string, args: unknown, timeoutMs: number): Promise<unknown> {
+    const runner = this.devices.get(device);
+    if (!runner) throw new DeviceError("unknown_device", `no device "${device}"`);
+    const controller = new AbortController();
+    const timer = this.clock.setTimeout(() => controller.abort(new DeviceError("timeout", `no result within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      return await Promise.race([
+        runner.run(action, args, { signal: controller.signal, deadline: this.clock.now() + timeoutMs, user: "failsafe" }),
+        new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
+      ]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
   private onHealth(device: string, h: HealthRecord): void {
     this.session.setRetained(topics.deviceHealth(this.site, device), h);
+    this.healthAlarm(device, h);
     const data: Record<string, unknown> = { status: h.status };
     if (h.code !== undefined) data.code = h.code;
     if (h.message !== undefined) data.message = h.message;
@@ -179,11 +238,39 @@ export class Agent {
     this.log.info({ device, health: data }, "health changed");
   }
 
+  /** unreachable or fault: a major alarm; degraded: minor; ok: cleared. */
+  private healthAlarm(device: string, h: HealthRecord): void {
+    const id = `${device}-health`;
+    if (h.status === "ok") {
+      this.alarms.clear(id);
+      return;
+    }
+    if (h.status === "unknown") return;
+    const severity = h.status === "degraded" ? "minor" : "major";
+    const message = `${device} ${h.status}${h.code ? ` (${h.code})` : ""}${h.message ? `: ${h.message}` : ""}`;
+    this.alarms.raise({ id, source: "health", severity, code: h.code ?? h.status, device, message });
+  }
+
   private onDriverEvent(device: string, e: DriverEvent): void {
+    if (e.type.endsWith(".alarm") && e.data) this.deviceAlarm(device, e.data);
     const data: Record<string, unknown> = { type: e.type };
     if (e.message !== undefined) data.message = e.message;
     if (e.data !== undefined) data.data = e.data;
     this.publishEvent({ type: "driver", device, data });
+  }
+
+  /** A device's own alarm (e.g. the encryptor's AL lines): `{code, severity, action: raise|clear}`. */
+  private deviceAlarm(device: string, data: Record<string, unknown>): void {
+    const code = typeof data.code === "string" ? data.code : undefined;
+    if (!code) return;
+    const id = deviceAlarmId(device, code);
+    if (data.action === "clear") {
+      this.alarms.clear(id);
+      return;
+    }
+    const sev = data.severity;
+    const severity = sev === "critical" || sev === "major" || sev === "minor" || sev === "warning" ? sev : "major";
+    this.alarms.raise({ id, source: "device", severity, code, device, message: `${device} reports ${code}` });
   }
 
   private publishEvent(e: { type: string; device?: string | undefined; data?: Record<string, unknown> }): void {
@@ -245,6 +332,17 @@ export class Agent {
         args: z.object({}).strict(),
         run: async () => ({ pong: true, bootSeq: this.opts.bootSeq, uptimeMs: this.clock.now() - this.startedAt }),
       },
+      ...this.secure.actions(),
+      "alarm.ack": {
+        description: "Acknowledges an active alarm; the broker-verified user is recorded in the alarm and its event.",
+        args: z.strictObject({ alarm: z.string().regex(/^[a-z0-9-]+$/).describe("The alarm id (the last segment of its topic).") }),
+        run: async (args: { alarm: string }, ctx: ActionContext) => this.alarms.ack(args.alarm, ctx.user ?? "unknown"),
+      },
+      "alarm.list": {
+        description: "The active alarms of the site.",
+        args: z.strictObject({}),
+        run: async () => ({ alarms: this.alarms.list().map((a) => ({ id: a.id, ...a.alarm })) }),
+      },
       discover: {
         description:
           "Finds ONVIF cameras on the site's LAN (WS-Discovery) and answers with each one's address, identity from its " +
@@ -291,3 +389,5 @@ export class Agent {
 function auditData(rec: AuditRecord): Record<string, unknown> {
   return { ...rec };
 }
+
+const deviceAlarmId = (device: string, code: string): string => `${device}-${code.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`;

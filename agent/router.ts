@@ -76,7 +76,7 @@ export class CommandRouter {
       ({ id } = cmd.data);
       device = cmd.data.device ?? null;
       action = cmd.data.action;
-      outcome = await this.execute(cmd.data, started);
+      outcome = await this.execute(cmd.data, started, user);
     } catch (err) {
       outcome = err instanceof Rejection ? err.outcome : internal(err);
     }
@@ -94,7 +94,7 @@ export class CommandRouter {
     for (const c of this.inflight) c.abort(new DeviceError("cancelled", "agent stopping"));
   }
 
-  private async execute(cmd: z.infer<typeof CommandSchema>, now: number): Promise<Outcome> {
+  private async execute(cmd: z.infer<typeof CommandSchema>, now: number, user: string): Promise<Outcome> {
     if (cmd.expiresAt !== undefined && cmd.expiresAt <= now) {
       return { status: "expired", error: { code: "expired", message: `command expired at ${new Date(cmd.expiresAt).toISOString()}` } };
     }
@@ -108,10 +108,10 @@ export class CommandRouter {
     }
     const args = spec.args.safeParse(cmd.args ?? {});
     if (!args.success) throw reject("invalid_args", `invalid args for ${cmd.action}`, args.error);
-    return this.runWithDeadline(target, cmd.action, args.data, now);
+    return this.runWithDeadline(target, cmd.action, args.data, now, user);
   }
 
-  private async runWithDeadline(target: CommandTarget, action: string, args: unknown, now: number): Promise<Outcome> {
+  private async runWithDeadline(target: CommandTarget, action: string, args: unknown, now: number, user: string): Promise<Outcome> {
     const { clock, commandTimeoutMs } = this.deps;
     const deadline = now + commandTimeoutMs;
     const controller = new AbortController();
@@ -123,7 +123,7 @@ export class CommandRouter {
         resolve({ status: "timeout", error: { code: "timeout", message: `no result within ${commandTimeoutMs} ms` } });
       }, commandTimeoutMs);
     });
-    const ran = target.run(action, args, { signal: controller.signal, deadline }).then(
+    const ran = target.run(action, args, { signal: controller.signal, deadline, user }).then(
       (data): Outcome => (data === undefined ? { status: "ok" } : { status: "ok", data }),
       (err): Outcome => fromError(err),
     );

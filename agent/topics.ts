@@ -165,6 +165,10 @@ export const AlarmSchema = z
     device: idSchema.optional(),
     raisedAt: ts,
     message: z.string(),
+    ack: z
+      .object({ user: z.string().min(1), at: ts })
+      .optional()
+      .describe("Set once an operator acknowledged it (`alarm.ack`); the user is the broker-verified one."),
   })
   .describe("An active alarm (retained while active; an empty retained payload clears it).");
 

@@ -138,8 +138,30 @@ export const agentSettingsSchema = z
   })
   .describe("Agent runtime settings.");
 
+export const failsafeStepSchema = z
+  .strictObject({
+    device: idSchema.describe("The device the step acts on."),
+    action: z.string().min(1).describe("Its action, e.g. mute.set, blank.set, preset.recall."),
+    args: z.record(z.string(), z.unknown()).default({}).describe("The action's args."),
+    timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe("Deadline of the step."),
+  })
+  .describe("One fail-safe step, run when a secure session loses SECURE.");
+
+export const secureRoomSchema = z
+  .strictObject({
+    encryptor: idSchema.describe("The link encryptor (protocol enc1) in front of this room's codec."),
+    failsafe: z
+      .array(failsafeStepSchema)
+      .default([])
+      .describe("Steps run, in order, when a secure session in this room sees any state but SECURE."),
+  })
+  .describe("Secure-session settings of a room.");
+
 export const roomConfigSchema = z
-  .strictObject({ name: z.string().min(1).max(200).optional().describe("Human-readable room name.") })
+  .strictObject({
+    name: z.string().min(1).max(200).optional().describe("Human-readable room name."),
+    secure: secureRoomSchema.optional(),
+  })
   .describe("A room of the site.");
 
 export const siteConfigSchema = z
@@ -165,7 +187,7 @@ export type LogLevel = z.output<typeof logLevelSchema>;
 
 type SiteShape = {
   broker: { password?: string | undefined; passwordFile?: string | undefined };
-  rooms?: Record<string, unknown> | undefined;
+  rooms?: Record<string, { secure?: { encryptor: string; failsafe: { device: string }[] } | undefined }> | undefined;
   devices: Record<string, { room?: string | undefined; transport: TransportConfig }>;
 };
 
@@ -176,6 +198,16 @@ function checkSite(site: SiteShape, ctx: z.RefinementCtx): void {
       code: "custom",
       path: ["broker", "passwordFile"],
       message: "give either password or passwordFile, not both",
+    });
+  }
+  for (const [room, cfg] of Object.entries(site.rooms ?? {})) {
+    if (!cfg.secure) continue;
+    const at = ["rooms", room, "secure"];
+    if (!(cfg.secure.encryptor in site.devices)) {
+      ctx.addIssue({ code: "custom", path: [...at, "encryptor"], message: `no device "${cfg.secure.encryptor}"` });
+    }
+    cfg.secure.failsafe.forEach((step, i) => {
+      if (!(step.device in site.devices)) ctx.addIssue({ code: "custom", path: [...at, "failsafe", i, "device"], message: `no device "${step.device}"` });
     });
   }
   const seen = new Map<string, string>();

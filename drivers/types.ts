@@ -93,6 +93,8 @@ export interface ActionContext {
   signal: AbortSignal;
   /** Absolute time (clock ms) by which the action must settle. */
   deadline: number;
+  /** The operator, as verified by the broker (the `cmd/{user}` topic). For audit in agent-level actions. */
+  user?: string;
 }
 
 /** One action of a driver: a zod schema for its args and the code that runs it. */

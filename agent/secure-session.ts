@@ -1,0 +1,203 @@
+/**
+ * The secure-session interlock (issue 6): while a classified session runs in a room, anything but
+ * SECURE from the room's link encryptor (UNKNOWN, i.e. silence, included) raises a critical
+ * `not_secure` alarm at once and runs the room's fail-safe steps, each step's outcome reported.
+ * Fail closed: a session cannot start unless the encryptor says SECURE now, and nothing is undone
+ * when SECURE returns; an operator resumes (`session.resume`, only when SECURE) or ends the session.
+ *
+ * Reaction time: the encryptor driver emits its state synchronously with the line that changed it,
+ * and `onDeviceState` runs in that same turn: the alarm is in the outbox before the next line is read.
+ */
+import { z } from "zod";
+import type { ActionSpec, Clock, Logger } from "../drivers/types.js";
+import { DeviceError } from "../drivers/types.js";
+import type { SiteConfig } from "../config/site.js";
+import type { AlarmManager } from "./alarms.js";
+
+type Step = { device: string; action: string; args: Record<string, unknown>; timeoutMs: number };
+
+export interface StepOutcome {
+  device: string;
+  action: string;
+  status: "ok" | "error";
+  error?: { code: string; message: string };
+  durationMs: number;
+}
+
+export interface SessionDeps {
+  config: SiteConfig;
+  alarms: AlarmManager;
+  clock: Clock;
+  logger: Logger;
+  /** The latest polled or pushed state of a device, or undefined before the first. */
+  stateOf(device: string): Record<string, unknown> | undefined;
+  /** Runs a device action with a deadline; rejects with a DeviceError. */
+  run(device: string, action: string, args: unknown, timeoutMs: number): Promise<unknown>;
+  event(type: string, data: Record<string, unknown>): void;
+}
+
+interface RoomSession {
+  room: string;
+  classified: boolean;
+  startedBy: string;
+  startedAt: number;
+  /** Set when SECURE was lost; cleared only by resume or end. */
+  tripped: { at: number; state: string } | null;
+}
+
+const roomArg = z.string().regex(/^[a-z0-9-]+$/).optional().describe("The room; may be left out when only one room has secure settings.");
+
+/** Human text of the encryptor's security state; `null` when SECURE. */
+function notSecureReason(state: Record<string, unknown> | undefined): string | null {
+  if (state === undefined) return "no status from the encryptor yet (UNKNOWN)";
+  if (state.secure === true && state.state === "SECURE") return null;
+  const word = typeof state.state === "string" ? state.state : "UNKNOWN";
+  return `encryptor state ${word}`;
+}
+
+export class SecureSessions {
+  private readonly sessions = new Map<string, RoomSession>();
+  private readonly failsafeRuns = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  /** Rooms with secure settings. */
+  private rooms(): Record<string, NonNullable<NonNullable<SiteConfig["rooms"]>[string]["secure"]>> {
+    const out: Record<string, NonNullable<NonNullable<SiteConfig["rooms"]>[string]["secure"]>> = {};
+    for (const [id, room] of Object.entries(this.deps.config.rooms ?? {})) if (room.secure) out[id] = room.secure;
+    return out;
+  }
+
+  private pickRoom(room: string | undefined): string {
+    const rooms = Object.keys(this.rooms());
+    if (room !== undefined) {
+      if (!rooms.includes(room)) throw new DeviceError("invalid_args", `room "${room}" has no secure settings; rooms with them: ${rooms.join(", ") || "none"}`);
+      return room;
+    }
+    if (rooms.length === 1) return rooms[0]!;
+    throw new DeviceError("invalid_args", rooms.length === 0 ? "no room of this site has secure settings" : `name the room: one of ${rooms.join(", ")}`);
+  }
+
+  /** Agent-level actions: session.start, session.end, session.resume, session.status. */
+  actions(): Record<string, ActionSpec> {
+    return {
+      "session.start": {
+        description: "Starts a secure (classified) session in a room; refused unless its encryptor is SECURE now.",
+        args: z.strictObject({ room: roomArg, classified: z.literal(true).describe("Must be true: this starts a classified session.") }),
+        run: async (args: { room?: string }, ctx) => this.start(this.pickRoom(args.room), ctx.user ?? "unknown"),
+      },
+      "session.end": {
+        description: "Ends the room's secure session (clears its not_secure alarm). Undoes no fail-safe step.",
+        args: z.strictObject({ room: roomArg }),
+        run: async (args: { room?: string }, ctx) => this.end(this.pickRoom(args.room), ctx.user ?? "unknown"),
+      },
+      "session.resume": {
+        description: "Re-arms a tripped secure session once the encryptor is SECURE again (clears not_secure).",
+        args: z.strictObject({ room: roomArg }),
+        run: async (args: { room?: string }, ctx) => this.resume(this.pickRoom(args.room), ctx.user ?? "unknown"),
+      },
+      "session.status": {
+        description: "The secure sessions of the site and their encryptors' states.",
+        args: z.strictObject({}),
+        run: async () => this.status(),
+      },
+    };
+  }
+
+  status(): Record<string, unknown> {
+    const rooms: Record<string, unknown> = {};
+    for (const [room, cfg] of Object.entries(this.rooms())) {
+      const s = this.sessions.get(room);
+      const reason = notSecureReason(this.deps.stateOf(cfg.encryptor));
+      rooms[room] = {
+        encryptor: cfg.encryptor,
+        secure: reason === null,
+        ...(reason === null ? {} : { reason }),
+        session: s ? { classified: s.classified, startedBy: s.startedBy, startedAt: s.startedAt, tripped: s.tripped } : null,
+      };
+    }
+    return { rooms };
+  }
+
+  private start(room: string, user: string): Record<string, unknown> {
+    const cfg = this.rooms()[room]!;
+    const reason = notSecureReason(this.deps.stateOf(cfg.encryptor));
+    if (reason !== null) throw new DeviceError("busy", `cannot start a secure session in ${room}: ${reason}`, { room, encryptor: cfg.encryptor });
+    if (this.sessions.has(room)) throw new DeviceError("busy", `a secure session is already running in ${room}`, { room });
+    const s: RoomSession = { room, classified: true, startedBy: user, startedAt: this.deps.clock.now(), tripped: null };
+    this.sessions.set(room, s);
+    this.deps.event("session.started", { room, classified: true, user });
+    this.deps.logger.info({ room, user }, "secure session started");
+    return { room, started: true };
+  }
+
+  private end(room: string, user: string): Record<string, unknown> {
+    const s = this.sessions.get(room);
+    if (!s) throw new DeviceError("invalid_args", `no secure session is running in ${room}`);
+    this.sessions.delete(room);
+    this.deps.alarms.clear(alarmId(room));
+    this.deps.event("session.ended", { room, user, tripped: s.tripped !== null });
+    this.deps.logger.info({ room, user }, "secure session ended");
+    return { room, ended: true };
+  }
+
+  private resume(room: string, user: string): Record<string, unknown> {
+    const s = this.sessions.get(room);
+    if (!s) throw new DeviceError("invalid_args", `no secure session is running in ${room}`);
+    const reason = notSecureReason(this.deps.stateOf(this.rooms()[room]!.encryptor));
+    if (reason !== null) throw new DeviceError("busy", `cannot resume the secure session in ${room}: ${reason}`);
+    s.tripped = null;
+    this.deps.alarms.clear(alarmId(room));
+    this.deps.event("session.resumed", { room, user });
+    return { room, resumed: true };
+  }
+
+  /** Called with every new state of every device (synchronously from the driver's emit). */
+  onDeviceState(device: string): void {
+    for (const [room, cfg] of Object.entries(this.rooms())) {
+      if (cfg.encryptor !== device) continue;
+      const s = this.sessions.get(room);
+      if (!s) continue;
+      const reason = notSecureReason(this.deps.stateOf(device));
+      if (reason === null) continue; // SECURE again: nothing is undone or re-enabled by itself
+      this.deps.alarms.raise({
+        id: alarmId(room), source: "session", severity: "critical", code: "not_secure", device,
+        message: `secure session in ${room}: ${reason}`,
+      });
+      if (s.tripped === null) {
+        s.tripped = { at: this.deps.clock.now(), state: reason };
+        this.deps.event("session.tripped", { room, reason });
+        const run = this.runFailsafe(room, cfg.failsafe);
+        this.failsafeRuns.add(run);
+        void run.finally(() => this.failsafeRuns.delete(run));
+      }
+    }
+  }
+
+  /** Resolves when every fail-safe run in progress has finished (tests, stop). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.failsafeRuns]);
+  }
+
+  private async runFailsafe(room: string, steps: readonly Step[]): Promise<StepOutcome[]> {
+    const outcomes: StepOutcome[] = [];
+    // In order, each on its own: a step that fails does not stop the ones after it.
+    for (const step of steps) {
+      const t0 = this.deps.clock.now();
+      try {
+        await this.deps.run(step.device, step.action, step.args, step.timeoutMs);
+        outcomes.push({ device: step.device, action: step.action, status: "ok", durationMs: this.deps.clock.now() - t0 });
+      } catch (err) {
+        const code = err instanceof DeviceError ? err.code : "internal";
+        const message = err instanceof Error ? err.message : String(err);
+        outcomes.push({ device: step.device, action: step.action, status: "error", error: { code, message }, durationMs: this.deps.clock.now() - t0 });
+      }
+    }
+    const failed = outcomes.filter((o) => o.status === "error").length;
+    this.deps.event("session.failsafe", { room, steps: outcomes, failed });
+    (failed > 0 ? this.deps.logger.error : this.deps.logger.warn).call(this.deps.logger, { room, steps: outcomes.length, failed }, "fail-safe steps ran");
+    return outcomes;
+  }
+}
+
+export const alarmId = (room: string): string => `${room}-not-secure`;
