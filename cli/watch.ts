@@ -1,5 +1,6 @@
 import { connectTool } from "./mqtt-client.js";
 import { defaultBrokerUrl, parse, untilSignal } from "./args.js";
+import { formatWatchLine } from "./watch-format.js";
 
 export async function watchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { broker: { type: "string" }, user: { type: "string" } });
@@ -8,9 +9,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const client = await connectTool(url, "watch", values.user ? { username: values.user } : {});
   const filter = `roomgate/v1/${site}/#`;
   client.on("message", (topic, payload, packet) => {
-    const flag = packet.retain ? " (retained)" : "";
-    const body = payload.length === 0 ? "<cleared>" : payload.toString("utf8");
-    process.stdout.write(`${new Date().toISOString()} ${topic}${flag} ${body}\n`);
+    process.stdout.write(`${formatWatchLine(topic, payload, packet.retain, new Date())}\n`);
   });
   await client.subscribeAsync(filter, { qos: 1 });
   process.stderr.write(`watching ${filter} on ${url} (Ctrl-C to stop)\n`);
