@@ -159,6 +159,7 @@ export class Agent {
       if (a.alarm.device !== undefined && !this.devices.has(a.alarm.device) && a.source !== "session") this.alarms.clear(a.id);
     }
     this.alarms.publishAll();
+    this.secure.startSchedule();
     this.session.on("message", (topic, payload) => this.onMessage(topic, payload));
     this.session.subscribe(topicFilter("cmd", this.site));
     this.session.subscribe(topics.rebirth(this.site));
@@ -172,6 +173,7 @@ export class Agent {
     if (!this.started) return;
     this.started = false;
     this.router.abortAll();
+    this.secure.stopSchedule();
     await Promise.all([...this.devices.values()].map((r) => r.stop()));
     await this.session.stop({
       topic: topics.agentState(this.site),

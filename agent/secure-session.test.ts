@@ -13,6 +13,10 @@ const config = siteConfigSchema.parse({
     hall: {
       secure: {
         encryptor: "enc-1",
+        schedule: [
+          { start: "2023-11-14T22:15:00Z", end: "2023-11-14T23:00:00Z" },
+          { start: "2023-11-15T01:00:00Z", end: "2023-11-15T02:00:00Z" },
+        ],
         failsafe: [
           { device: "led", action: "blank.set", args: { on: true } },
           { device: "cam", action: "preset.recall", args: { preset: 9 } },
@@ -48,7 +52,7 @@ function setup() {
     states.set("enc-1", { state, secure: state === "SECURE" });
     s.onDeviceState("enc-1");
   };
-  return { s, set, ran, events, retained, ctx, alarms };
+  return { s, set, ran, events, retained, ctx, alarms, clock };
 }
 
 describe("secure session interlock", () => {
@@ -94,5 +98,24 @@ describe("secure session interlock", () => {
     await s.actions()["session.end"]!.run({}, ctx);
     expect(retained.get("hall-not-secure")).toBeNull();
     expect(s.status()).toMatchObject({ rooms: { hall: { secure: false, session: null } } });
+  });
+
+  it("the schedule starts and ends a session by itself; a window that finds the encryptor not SECURE raises session_not_started", async () => {
+    const t = setup();
+    const clock = t.clock;
+    t.set("SECURE");
+    t.s.startSchedule();
+    // fakeClock starts at 2023-11-14T22:13:20Z: the first window opens within two checks.
+    await clock.tickAsync(2 * 60_000);
+    expect(t.s.status()).toMatchObject({ rooms: { hall: { session: { startedBy: "schedule" } } } });
+    await clock.tickAsync(45 * 60_000);
+    expect(t.s.status()).toMatchObject({ rooms: { hall: { session: null } } });
+    t.set("TUNNEL_DOWN");
+    await clock.tickAsync(2 * 3600_000);
+    expect(t.retained.get("hall-session-not-started")).toMatchObject({ severity: "major", code: "session_not_started" });
+    expect(t.events.some((e) => e.type === "session.refused")).toBe(true);
+    await clock.tickAsync(3600_000);
+    expect(t.retained.get("hall-session-not-started")).toBeNull();
+    t.s.stopSchedule();
   });
 });

@@ -55,11 +55,65 @@ function notSecureReason(state: Record<string, unknown> | undefined): string | n
   return `encryptor state ${word}`;
 }
 
+/** How often the schedule is checked. */
+export const SCHEDULE_CHECK_MS = 15_000;
+
 export class SecureSessions {
   private readonly sessions = new Map<string, RoomSession>();
   private readonly failsafeRuns = new Set<Promise<unknown>>();
+  /** `room@start` of the scheduled windows already acted on (started, or refused once). */
+  private readonly scheduled = new Set<string>();
+  private scheduleTimer: unknown;
 
   constructor(private readonly deps: SessionDeps) {}
+
+  /** Starts checking the rooms' schedules (now, then every SCHEDULE_CHECK_MS). */
+  startSchedule(): void {
+    if (this.scheduleTimer !== undefined) return;
+    const any = Object.values(this.rooms()).some((r) => r.schedule.length > 0);
+    if (!any) return;
+    this.checkSchedule();
+    this.scheduleTimer = this.deps.clock.setInterval(() => this.checkSchedule(), SCHEDULE_CHECK_MS);
+  }
+
+  stopSchedule(): void {
+    if (this.scheduleTimer !== undefined) this.deps.clock.clearInterval(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+  }
+
+  /**
+   * A window that has begun gets one start attempt; a refusal (encryptor not SECURE) is an event and
+   * a major `session_not_started` alarm, cleared when the window ends or a session starts. A session
+   * the schedule started is ended by it at the window's end; one an operator started is left alone.
+   */
+  private checkSchedule(): void {
+    const now = this.deps.clock.now();
+    for (const [room, cfg] of Object.entries(this.rooms())) {
+      for (const w of cfg.schedule) {
+        const start = Date.parse(w.start);
+        const end = Date.parse(w.end);
+        const key = `${room}@${w.start}`;
+        const refusedId = `${room}-session-not-started`;
+        if (now >= end) {
+          if (this.scheduled.delete(key)) {
+            this.deps.alarms.clear(refusedId);
+            const s = this.sessions.get(room);
+            if (s?.startedBy === "schedule") this.end(room, "schedule");
+          }
+          continue;
+        }
+        if (now < start || this.scheduled.has(key)) continue;
+        this.scheduled.add(key);
+        try {
+          this.start(room, "schedule");
+        } catch (err) {
+          const message = `scheduled secure session in ${room} not started: ${(err as Error).message}`;
+          this.deps.event("session.refused", { room, user: "schedule", reason: (err as Error).message });
+          this.deps.alarms.raise({ id: refusedId, source: "session", severity: "major", code: "session_not_started", message });
+        }
+      }
+    }
+  }
 
   /** Rooms with secure settings. */
   private rooms(): Record<string, NonNullable<NonNullable<SiteConfig["rooms"]>[string]["secure"]>> {
@@ -126,6 +180,7 @@ export class SecureSessions {
     if (this.sessions.has(room)) throw new DeviceError("busy", `a secure session is already running in ${room}`, { room });
     const s: RoomSession = { room, classified: true, startedBy: user, startedAt: this.deps.clock.now(), tripped: null };
     this.sessions.set(room, s);
+    this.deps.alarms.clear(`${room}-session-not-started`);
     this.deps.event("session.started", { room, classified: true, user });
     this.deps.logger.info({ room, user }, "secure session started");
     return { room, started: true };

@@ -154,6 +154,18 @@ export const secureRoomSchema = z
       .array(failsafeStepSchema)
       .default([])
       .describe("Steps run, in order, when a secure session in this room sees any state but SECURE."),
+    schedule: z
+      .array(
+        z
+          .strictObject({
+            start: z.iso.datetime({ offset: true }).describe("When the classified session starts (ISO 8601 with offset or Z)."),
+            end: z.iso.datetime({ offset: true }).describe("When it ends."),
+          })
+          .refine((w) => Date.parse(w.end) > Date.parse(w.start), "end must be after start")
+          .describe("One scheduled classified session."),
+      )
+      .default([])
+      .describe("Classified sessions the agent starts and ends by itself (as user `schedule`)."),
   })
   .describe("Secure-session settings of a room.");
 
