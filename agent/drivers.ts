@@ -20,6 +20,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   novastar: () => import("../drivers/novastar/index.js"),
   mdc: () => import("../drivers/samsung-mdc/index.js"),
   onvif: () => import("../drivers/onvif/index.js"),
+  x32: () => import("../drivers/x32/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

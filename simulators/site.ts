@@ -20,6 +20,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   novastar: () => import("./novastar/index.js"),
   mdc: () => import("./samsung-mdc/index.js"),
   onvif: () => import("./onvif/index.js"),
+  x32: () => import("./x32/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
