@@ -21,6 +21,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   mdc: () => import("../drivers/samsung-mdc/index.js"),
   onvif: () => import("../drivers/onvif/index.js"),
   x32: () => import("../drivers/x32/index.js"),
+  tesira: () => import("../drivers/tesira/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

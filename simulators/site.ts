@@ -21,6 +21,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   mdc: () => import("./samsung-mdc/index.js"),
   onvif: () => import("./onvif/index.js"),
   x32: () => import("./x32/index.js"),
+  tesira: () => import("./tesira/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
