@@ -22,6 +22,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   onvif: () => import("../drivers/onvif/index.js"),
   x32: () => import("../drivers/x32/index.js"),
   tesira: () => import("../drivers/tesira/index.js"),
+  enc1: () => import("../drivers/enc1/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

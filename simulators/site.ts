@@ -22,6 +22,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   onvif: () => import("./onvif/index.js"),
   x32: () => import("./x32/index.js"),
   tesira: () => import("./tesira/index.js"),
+  enc1: () => import("./enc1/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
