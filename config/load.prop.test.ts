@@ -96,7 +96,7 @@ describe("parseSiteConfig properties", () => {
   it("the base document loads and carries the password (so the leak check below means something)", () => {
     const c = parseSiteConfig(BASE, FILE);
     expect(c.broker.password).toBe(SECRET);
-    expect(Object.keys(c.devices)).toEqual(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer"]);
+    expect(Object.keys(c.devices)).toEqual(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer", "enc-1"]);
   });
 
   it("mutated example: a SiteConfig or a coded ConfigError naming the file on every line, never the password", () => {
@@ -141,8 +141,9 @@ describe("parseSiteConfig regressions found by fuzzing", () => {
     // Shrunk counterexample: `"a\r\nb": {...}` under devices; the dotted path carried the raw newline,
     // so the second half of the message did not start with the file name.
     const text = BASE.replace("devices:\n", 'devices:\n  "a\\r\\nb": { kind: camera, protocol: visca, transport: { type: serial, path: "cam-x" } }\n');
+    const line = BASE.split("\n").indexOf("devices:") + 2; // the key is on the line after `devices:`
     expect((check(text) as ConfigError).message).toBe(
-      `${FILE}: devices.a\\r\\nb: invalid key "a\\r\\nb": expected an id of a-z, 0-9 and - (line 24, column 3)`,
+      `${FILE}: devices.a\\r\\nb: invalid key "a\\r\\nb": expected an id of a-z, 0-9 and - (line ${line}, column 3)`,
     );
   });
 
