@@ -109,6 +109,17 @@ export class Operator {
     });
   }
 
+  /** Subscribes to more topics (QoS 1); their retained payloads land in `last`. */
+  async subscribe(filters: string[]): Promise<void> {
+    await this.client.subscribeAsync(filters, { qos: 1 });
+  }
+
+  /** Calls `fn` on every message from now on; returns the function that stops it. */
+  watch(fn: (topic: string, json: unknown) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
   /** Resolves once `ready()` holds (checked now and on every message); rejects after `timeoutMs`. */
   until(ready: () => boolean, what: string, timeoutMs: number): Promise<void> {
     if (ready()) return Promise.resolve();
