@@ -340,6 +340,14 @@ export class MqttSession extends EventEmitter<SessionEvents> {
   private onClose(reason: string): void {
     const was = this.connectedFlag;
     this.connectedFlag = false;
+    // mqtt.js keeps unacknowledged QoS 1 packets for its own resend, but our reconnect() hands it a
+    // fresh store: their callbacks would never fire, and the outbox flush, stop() and a graceful
+    // end() would wait for them forever. Fail them now: the outbox sends its message again after the
+    // reconnect (at-least-once; consumers dedupe by id).
+    const client = this.client;
+    if (client) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    // Whatever is still owed now reaches the centre after an outage: it is history.
+    for (const item of this.outbox) item.historical = true;
     if (was) {
       this.logger.warn({ reason }, "disconnected from broker");
       this.emit("disconnected", reason);
