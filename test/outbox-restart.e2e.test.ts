@@ -91,6 +91,7 @@ describe("the outbox across kill -9", () => {
         }
       });
     });
+    // The event and its log line can fall in the same millisecond as this: `ts <= killedAt` below.
     const killedAt = Date.now();
     const exited = new Promise((resolve) => first.child.once("exit", resolve));
     first.child.kill("SIGKILL");
@@ -104,7 +105,7 @@ describe("the outbox across kill -9", () => {
       children.push(second.child);
       await second.seen;
       const owed = await w.waitFor(
-        (m) => m.json?.type === "health" && m.json.historical === true && m.json.data.status === "unreachable" && m.json.ts < killedAt,
+        (m) => m.json?.type === "health" && m.json.historical === true && m.json.data.status === "unreachable" && m.json.ts <= killedAt,
         15_000,
         "the owed unreachable event",
       );
