@@ -23,6 +23,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   x32: () => import("../drivers/x32/index.js"),
   tesira: () => import("../drivers/tesira/index.js"),
   enc1: () => import("../drivers/enc1/index.js"),
+  firmata: () => import("../drivers/firmata/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

@@ -23,6 +23,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   x32: () => import("./x32/index.js"),
   tesira: () => import("./tesira/index.js"),
   enc1: () => import("./enc1/index.js"),
+  firmata: () => import("./firmata/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
