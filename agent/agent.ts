@@ -213,6 +213,46 @@ export class Agent {
     }
   }
 
+  /** Pulses the relay feeding `device`, then waits for the device to be back (health ok). */
+  private async powerCycle(device: string, offMs: number, ctx: ActionContext): Promise<Record<string, unknown>> {
+    const power = this.opts.config.devices[device]?.power;
+    if (!this.devices.has(device)) throw new DeviceError("unknown_device", `no device "${device}"`);
+    if (!power) throw new DeviceError("invalid_args", `device ${device} has no \`power\` relay in the site file`);
+    const board = this.devices.get(power.device);
+    if (!board) throw new DeviceError("unknown_device", `no device "${power.device}" (the relay board of ${device})`);
+    const target = this.devices.get(device)!;
+    const t0 = this.clock.now();
+    let wentDown = false;
+    // Watch the device's own (undebounced) health from the moment the power goes off.
+    const watch = this.clock.setInterval(() => {
+      if (target.health.status !== "ok") wentDown = true;
+    }, 100);
+    try {
+      await board.run("relay.pulse", { name: power.relay, ms: offMs }, ctx);
+      const poweredAt = this.clock.now();
+      this.log.info({ device, relay: `${power.device}/${power.relay}`, offMs, user: ctx.user }, "power cycled; waiting for the device");
+      await new Promise<void>((resolve, reject) => {
+        const check = this.clock.setInterval(() => {
+          if (target.health.status !== "ok") wentDown = true;
+          else if (wentDown || this.clock.now() - poweredAt > 2000) done();
+        }, 100);
+        const onAbort = () => {
+          this.clock.clearInterval(check);
+          reject(new DeviceError("timeout", `power restored, but ${device} was not back (health ok) by the deadline; its health: ${target.health.status}`));
+        };
+        const done = () => {
+          this.clock.clearInterval(check);
+          ctx.signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        ctx.signal.addEventListener("abort", onAbort, { once: true });
+      });
+      return { device, relay: `${power.device}/${power.relay}`, offMs, wentDown, backAfterMs: this.clock.now() - poweredAt, totalMs: this.clock.now() - t0 };
+    } finally {
+      this.clock.clearInterval(watch);
+    }
+  }
+
   /** A fail-safe step: a device action under its own deadline, as a command would run it. */
   private async runStep(device: string, action: string, args: unknown, timeoutMs: number): Promise<unknown> {
     const runner = this.devices.get(device);
@@ -335,6 +375,16 @@ export class Agent {
         run: async () => ({ pong: true, bootSeq: this.opts.bootSeq, uptimeMs: this.clock.now() - this.startedAt }),
       },
       ...this.secure.actions(),
+      "device.powercycle": {
+        description:
+          "Power-cycles a device through the relay that feeds it (its `power` entry in the site file): the relay is " +
+          "opened for offMs, closed again, then the device's health is watched until it is ok again (or the deadline).",
+        args: z.strictObject({
+          device: z.string().regex(/^[a-z0-9-]+$/).describe("The device to power-cycle."),
+          offMs: z.number().int().min(200).max(60_000).default(3000).describe("How long the power stays off."),
+        }),
+        run: async (args: { device: string; offMs: number }, ctx: ActionContext) => this.powerCycle(args.device, args.offMs, ctx),
+      },
       "alarm.ack": {
         description: "Acknowledges an active alarm; the broker-verified user is recorded in the alarm and its event.",
         args: z.strictObject({ alarm: z.string().regex(/^[a-z0-9-]+$/).describe("The alarm id (the last segment of its topic).") }),

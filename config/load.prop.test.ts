@@ -96,7 +96,7 @@ describe("parseSiteConfig properties", () => {
   it("the base document loads and carries the password (so the leak check below means something)", () => {
     const c = parseSiteConfig(BASE, FILE);
     expect(c.broker.password).toBe(SECRET);
-    expect(Object.keys(c.devices)).toEqual(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer", "enc-1"]);
+    expect(Object.keys(c.devices)).toEqual(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer", "enc-1", "gpio"]);
   });
 
   it("mutated example: a SiteConfig or a coded ConfigError naming the file on every line, never the password", () => {

@@ -89,6 +89,13 @@ export const deviceConfigSchema = z
     transport: transportConfigSchema,
     options: optionsSchema,
     simulator: simulatorConfigSchema.optional(),
+    power: z
+      .strictObject({
+        device: idSchema.describe("The GPIO board (protocol firmata) whose relay feeds this device."),
+        relay: idSchema.describe("The relay's name in that board's `options.pins`."),
+      })
+      .optional()
+      .describe("The relay that powers this device, for `device.powercycle`."),
   })
   .describe("One device of the site.");
 
@@ -200,7 +207,7 @@ export type LogLevel = z.output<typeof logLevelSchema>;
 type SiteShape = {
   broker: { password?: string | undefined; passwordFile?: string | undefined };
   rooms?: Record<string, { secure?: { encryptor: string; failsafe: { device: string }[] } | undefined }> | undefined;
-  devices: Record<string, { room?: string | undefined; transport: TransportConfig }>;
+  devices: Record<string, { room?: string | undefined; transport: TransportConfig; protocol: string; options: Record<string, unknown>; power?: { device: string; relay: string } | undefined }>;
 };
 
 /** Cross-field rules: rooms exist, one device per serial path / udp endpoint / local udp port. */
@@ -221,6 +228,19 @@ function checkSite(site: SiteShape, ctx: z.RefinementCtx): void {
     cfg.secure.failsafe.forEach((step, i) => {
       if (!(step.device in site.devices)) ctx.addIssue({ code: "custom", path: [...at, "failsafe", i, "device"], message: `no device "${step.device}"` });
     });
+  }
+  for (const [id, dev] of Object.entries(site.devices)) {
+    if (!dev.power) continue;
+    const board = site.devices[dev.power.device];
+    const at = ["devices", id, "power"];
+    if (!board || board.protocol !== "firmata") {
+      ctx.addIssue({ code: "custom", path: [...at, "device"], message: `no firmata device "${dev.power.device}"` });
+      continue;
+    }
+    const pin = (board.options.pins as Record<string, { relay?: unknown }> | undefined)?.[dev.power.relay];
+    if (pin?.relay === undefined) {
+      ctx.addIssue({ code: "custom", path: [...at, "relay"], message: `${dev.power.device} has no relay named "${dev.power.relay}"` });
+    }
   }
   const seen = new Map<string, string>();
   const claim = (key: string, deviceId: string, path: (string | number)[], what: string): void => {

@@ -62,6 +62,7 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
     await Promise.all([...devices.values()].map((h) => h.close()));
     throw err;
   }
+  const unwire = wirePower(config, devices, logger);
 
   /** A typo at the prompt (a bad error code, a negative delay) is answered, never thrown. */
   async function control(line: string): Promise<string> {
@@ -114,7 +115,47 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
     devices,
     control,
     async close() {
+      for (const off of unwire) off();
       await Promise.all([...devices.values()].map((h) => h.close()));
     },
   };
+}
+
+/** A board simulator that reports its digital outputs (the Firmata one). */
+interface OutputSource {
+  onOutput(fn: (pin: number, value: 0 | 1) => void): () => void;
+}
+
+/**
+ * A simulated device fed by a relay of a simulated GPIO board goes dark (unplugged) while the relay
+ * is off and comes back when it is on again, so a power-cycle is visible end to end. A relay's "on"
+ * powers its load: pin high for a normally-open (NO) relay, pin low for a normally-closed one (NC).
+ */
+function wirePower(config: SiteConfig, devices: ReadonlyMap<string, SimHandle>, logger: Logger): (() => void)[] {
+  const offs: (() => void)[] = [];
+  for (const [id, dev] of Object.entries(config.devices)) {
+    const power = dev.power;
+    const fed = devices.get(id);
+    const board = power ? (devices.get(power.device) as (SimHandle & Partial<OutputSource>) | undefined) : undefined;
+    if (!power || !fed || !board?.onOutput) continue;
+    const pins = (config.devices[power.device]?.options.pins ?? {}) as Record<string, { relay?: number | string; type?: "NO" | "NC" }>;
+    const role = pins[power.relay];
+    const pin = typeof role?.relay === "string" && /^A\d+$/.test(role.relay) ? 14 + Number(role.relay.slice(1)) : Number(role?.relay);
+    if (!Number.isInteger(pin)) continue;
+    const nc = role?.type === "NC";
+    let poweredNow = true; // simulators start plugged in
+    offs.push(
+      board.onOutput((p, value) => {
+        if (p !== pin) return;
+        const powered = nc ? value === 0 : value === 1;
+        if (powered === poweredNow) return; // the board re-asserting a pin is not a change
+        poweredNow = powered;
+        logger.info({ device: id, relay: `${power.device}/${power.relay}`, powered }, "simulated power");
+        void (powered ? fed.replug() : fed.unplug()).catch((err: unknown) =>
+          logger.warn({ device: id, err: (err as Error).message }, "simulated power switch failed"),
+        );
+      }),
+    );
+  }
+  return offs;
 }
