@@ -1,17 +1,19 @@
 /**
  * The central broker: aedes on TCP.
  *
- * Authentication and ACLs arrive in a later issue; the hook points are the `hooks` option
- * (authenticate / authorizePublish / authorizeSubscribe), installed on aedes when given, so the
- * broker issue only has to supply them.
+ * Users, roles and ACLs come with the `auth` option (broker/auth.ts: scrypt passwords, ACLs from
+ * broker/acl.ts). Without it the broker is anonymous and open to everyone, as the demo and most tests
+ * want, and says so loudly in the log. `hooks` installs raw aedes hooks instead (or on top).
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { Aedes } from "aedes";
 import type { AedesOptions } from "aedes";
 import type { Logger } from "../drivers/types.js";
+import { createBrokerAuth, type BrokerAuth, type BrokerAuthOptions } from "./auth.js";
 
 export interface BrokerHooks {
+  preConnect?: Aedes["preConnect"];
   authenticate?: Aedes["authenticate"];
   authorizePublish?: Aedes["authorizePublish"];
   authorizeSubscribe?: Aedes["authorizeSubscribe"];
@@ -22,6 +24,8 @@ export interface BrokerOptions {
   /** 0 picks a free port (tests). Default 1883. */
   port?: number;
   logger: Logger;
+  /** Users and anonymous access (the broker file's `users` / `anonymous`). */
+  auth?: Omit<BrokerAuthOptions, "logger">;
   hooks?: BrokerHooks;
   aedes?: AedesOptions;
 }
@@ -31,6 +35,8 @@ export interface RunningBroker {
   readonly host: string;
   readonly url: string;
   readonly aedes: Aedes;
+  /** Present with the `auth` option: verified users and the denial counters. */
+  readonly auth: BrokerAuth | undefined;
   /** Stops accepting, disconnects every client, closes aedes. Idempotent. */
   close(): Promise<void>;
 }
@@ -43,9 +49,18 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     drainTimeout: 30_000,
     ...opts.aedes,
   });
-  if (opts.hooks?.authenticate) aedes.authenticate = opts.hooks.authenticate;
-  if (opts.hooks?.authorizePublish) aedes.authorizePublish = opts.hooks.authorizePublish;
-  if (opts.hooks?.authorizeSubscribe) aedes.authorizeSubscribe = opts.hooks.authorizeSubscribe;
+  const auth = opts.auth ? createBrokerAuth({ ...opts.auth, logger: log.child({ part: "auth" }) }) : undefined;
+  const hooks: BrokerHooks = { ...auth?.hooks, ...opts.hooks };
+  if (hooks.preConnect) aedes.preConnect = hooks.preConnect;
+  if (hooks.authenticate) aedes.authenticate = hooks.authenticate;
+  if (hooks.authorizePublish) aedes.authorizePublish = hooks.authorizePublish;
+  if (hooks.authorizeSubscribe) aedes.authorizeSubscribe = hooks.authorizeSubscribe;
+  if (!hooks.authenticate || opts.auth?.anonymous === true) {
+    log.warn(
+      { anonymous: true },
+      "ANONYMOUS ACCESS: clients without a username may connect, publish and subscribe to everything; for demos and labs only, never on the government network",
+    );
+  }
 
   aedes.on("clientError", (client, err) => log.warn({ client: client?.id, err: err.message }, "mqtt client error"));
   aedes.on("connectionError", (client, err) => log.warn({ client: client?.id, err: err.message }, "mqtt connection error"));
@@ -79,6 +94,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     host,
     url: `mqtt://${shownHost}:${port}`,
     aedes,
+    auth,
     close() {
       closing ??= (async () => {
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

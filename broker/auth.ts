@@ -1,0 +1,164 @@
+/**
+ * Authentication and authorisation of the broker's clients, as aedes hooks.
+ *
+ * - CONNECT: the password is checked with exactly one scrypt call whether or not the user exists
+ *   (an unknown user is verified against a dummy hash), and a wrong password and an unknown user
+ *   get the same CONNACK code, 5 "not authorized" (what Mosquitto answers, so clients see one
+ *   behaviour on both brokers). Then the client id (agents' ids are bound to their site) and the
+ *   will topic (it must be one the user may publish) are checked.
+ * - PUBLISH: a denied publish closes the client's connection (aedes' way; MQTT 3.1.1 section 3.3.5
+ *   allows that or a silent ack, which is what Mosquitto does). The message reaches no one.
+ * - SUBSCRIBE: a denied filter is answered 0x80 in SUBACK; the client stays connected.
+ * Every refusal is logged (user, client id, topic; never a password) and counted in `denials`.
+ */
+import type { Client } from "aedes";
+import type { BrokerRole, BrokerUser } from "../config/broker.js";
+import type { Logger } from "../drivers/types.js";
+import { Acl, checkClientId, identityOf } from "./acl.js";
+import { DEFAULT_SCRYPT, dummyHash, nodeScrypt, parseScryptHash, PasswordHashError, verifyPassword, type ParsedScrypt, type ScryptFn } from "./password.js";
+import type { BrokerHooks } from "./server.js";
+
+export type ConnectRefusal = "no_username" | "bad_credentials" | "client_id" | "will" | "error";
+type Who = BrokerRole | "anonymous";
+
+/** Counts of refused operations, for the metrics endpoint to come. Plain numbers: read them any time. */
+export interface DenialCounts {
+  connect: Record<ConnectRefusal, number>;
+  publish: Record<Who, number>;
+  subscribe: Record<Who, number>;
+}
+
+export function emptyDenialCounts(): DenialCounts {
+  const byWho = (): Record<Who, number> => ({ agent: 0, operator: 0, monitor: 0, admin: 0, anonymous: 0 });
+  return { connect: { no_username: 0, bad_credentials: 0, client_id: 0, will: 0, error: 0 }, publish: byWho(), subscribe: byWho() };
+}
+
+export interface BrokerAuthOptions {
+  users?: Record<string, BrokerUser> | undefined;
+  /** Let clients without a username in with full access (demo/lab). Default false. */
+  anonymous?: boolean | undefined;
+  logger: Logger;
+  /** Tests inject a counting scrypt. */
+  scrypt?: ScryptFn;
+}
+
+export interface BrokerAuth {
+  readonly hooks: Required<Pick<BrokerHooks, "preConnect" | "authenticate" | "authorizePublish" | "authorizeSubscribe">>;
+  readonly denials: DenialCounts;
+  /** The verified user of a connected client (undefined for anonymous or unknown clients). */
+  userOf(client: Client): string | undefined;
+}
+
+interface Session {
+  acl: Acl | null; // null: anonymous, full access
+  username: string | undefined;
+}
+
+type AuthError = Error & { returnCode: number };
+const authError = (returnCode: number, message: string): AuthError => Object.assign(new Error(message), { returnCode });
+
+export class AuthConfigError extends Error {
+  readonly code = "bad_config" as const;
+}
+
+export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
+  const log = opts.logger;
+  const scrypt = opts.scrypt ?? nodeScrypt;
+  const anonymous = opts.anonymous === true;
+  const users = new Map<string, { user: BrokerUser; hash: ParsedScrypt | undefined }>();
+  for (const [name, user] of Object.entries(opts.users ?? {})) {
+    let hash: ParsedScrypt | undefined;
+    try {
+      hash = user.password === undefined ? undefined : parseScryptHash(user.password);
+    } catch (err) {
+      if (err instanceof PasswordHashError) throw new AuthConfigError(`users.${name}.password: ${err.message}`);
+      throw err;
+    }
+    if (hash === undefined) log.warn({ user: name }, "user has no password and cannot log in: set one with `roomgate broker passwd`");
+    users.set(name, { user, hash });
+  }
+  // Same cost as the configured hashes (they normally share `passwd`'s defaults), so an unknown
+  // user takes as long as a known one with a wrong password.
+  const firstHash = [...users.values()].find((u) => u.hash !== undefined)?.hash;
+  const dummy = dummyHash(firstHash?.params ?? DEFAULT_SCRYPT);
+  const sessions = new WeakMap<Client, Session>();
+  const wills = new WeakMap<Client, string>();
+  const denials = emptyDenialCounts();
+
+  const refuseConnect = (client: Client, reason: ConnectRefusal, code: number, fields: Record<string, unknown>, done: (e: AuthError, ok: boolean) => void) => {
+    denials.connect[reason] += 1;
+    log.warn({ clientId: client.id, reason, ...fields }, "connection refused");
+    done(authError(code, `connection refused: ${reason}`), false);
+  };
+  const who = (s: Session | undefined): Who => s?.acl?.identity.role ?? "anonymous";
+
+  return {
+    denials,
+    userOf: (client) => sessions.get(client)?.username,
+    hooks: {
+      preConnect(client, packet, callback) {
+        // The will is only visible here; authenticate checks it against the user's rules.
+        if (packet.will) wills.set(client, packet.will.topic);
+        callback(null, true);
+      },
+
+      authenticate(client, username, password, done) {
+        if (username === undefined || username === "") {
+          if (anonymous) {
+            sessions.set(client, { acl: null, username: undefined });
+            done(null, true);
+            return;
+          }
+          refuseConnect(client, "no_username", 5, {}, done);
+          return;
+        }
+        const entry = users.get(username);
+        const stored = entry?.hash ?? dummy;
+        verifyPassword(stored, password ?? Buffer.alloc(0), scrypt).then(
+          (ok) => {
+            if (!ok || entry === undefined || entry.hash === undefined) {
+              // An unknown name may be a password typed in the wrong field: log known names only.
+              refuseConnect(client, "bad_credentials", 5, entry ? { user: username } : { unknownUser: true }, done);
+              return;
+            }
+            const acl = new Acl(identityOf(username, entry.user));
+            const idCheck = checkClientId(acl.identity, client.id);
+            if (!idCheck.ok) {
+              refuseConnect(client, "client_id", 2, { user: username, why: idCheck.reason }, done);
+              return;
+            }
+            const will = wills.get(client);
+            if (will !== undefined && !acl.canPublish(will)) {
+              refuseConnect(client, "will", 5, { user: username, topic: will }, done);
+              return;
+            }
+            sessions.set(client, { acl, username });
+            done(null, true);
+          },
+          (err: unknown) => {
+            refuseConnect(client, "error", 3, { err: err instanceof Error ? err.message : String(err) }, done);
+          },
+        );
+      },
+
+      authorizePublish(client, packet, callback) {
+        // No client: aedes publishing a will of a client that is gone; wills were checked at connect.
+        if (client === null) return callback(null);
+        const s = sessions.get(client);
+        if (s !== undefined && s.acl === null && !packet.topic.startsWith("$SYS/")) return callback(null);
+        if (s?.acl?.canPublish(packet.topic)) return callback(null);
+        denials.publish[who(s)] += 1;
+        log.warn({ user: s?.username, clientId: client.id, topic: packet.topic }, "publish denied");
+        callback(new Error(`publish to ${packet.topic} not authorized`));
+      },
+
+      authorizeSubscribe(client, sub, callback) {
+        const s = sessions.get(client);
+        if (s !== undefined && (s.acl === null || s.acl.canSubscribe(sub.topic))) return callback(null, sub);
+        denials.subscribe[who(s)] += 1;
+        log.warn({ user: s?.username, clientId: client.id, topic: sub.topic }, "subscribe denied");
+        callback(null, null);
+      },
+    },
+  };
+}
