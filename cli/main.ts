@@ -11,8 +11,12 @@ import { UsageError } from "./args.js";
 const USAGE = `usage: roomgate <command> [options]
 
   demo [--port N]                       broker + simulated site + agent in one process
-  broker [--port N] [--host H] [--config FILE]
-                                        run the MQTT broker (aedes) on TCP
+  broker [--port N] [--host H] [--config FILE] [--anonymous]
+                                        run the MQTT broker (aedes) on TCP, users and ACLs from FILE
+  broker passwd --config FILE USER [--role R] [--site S | --sites a,b|*] [--mosquitto]
+                                        add or change a broker user (password read from stdin)
+  broker acl --mosquitto --config FILE [--out DIR]
+                                        write the same users and ACLs for Mosquitto
   agent --config FILE [--broker URL] [--state-dir DIR]
                                         run the agent for one site file
   sim --config FILE                     start every simulated device of a site file
