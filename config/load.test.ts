@@ -202,6 +202,13 @@ describe("broker file", () => {
     expect(await loadBrokerConfig(join(EXAMPLES, "broker.yaml"))).toEqual({
       listeners: { tcp: { host: "0.0.0.0", port: 1883 } },
       logLevel: "info",
+      anonymous: false,
+      users: {
+        "agent-district-07": { role: "agent", site: "district-07" },
+        "op-anna": { role: "operator", sites: ["district-07"] },
+        "noc-monitor": { role: "monitor", sites: "*" },
+        admin: { role: "admin" },
+      },
     });
   });
 
