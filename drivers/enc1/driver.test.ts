@@ -8,7 +8,8 @@ import { memoryLogger } from "../../test/helpers/logger.js";
 import { TransportError } from "../transport/types.js";
 import { DeviceError, type DriverEvent, type Health } from "../types.js";
 import { Enc1Driver } from "./driver.js";
-import { al, dev, FakeTransport, hb, st } from "./fake-transport.js";
+import { FakeTransport, textResponder } from "../transport/fake.js";
+import { al, dev, hb, st } from "./test-lines.js";
 import type { Enc1DriverState } from "./state.js";
 
 const actx = (clock: { now(): number }, ms = 5000) => ({ signal: new AbortController().signal, deadline: clock.now() + ms });
@@ -18,11 +19,11 @@ async function setup(options: Record<string, unknown> = {}) {
   const logger = memoryLogger();
   const t = new FakeTransport();
   const device = { state: "SECURE", answer: true, seq: 100 };
-  t.responder = (w) => {
+  t.responder = textResponder((w) => {
     if (!device.answer) return;
     if (w === "$Q,ST*7A\n") return [st(++device.seq, device.state)];
     if (w === "$Q,ID*70\n") return [dev("ENC,ID,RG-ENC1-SIM,1.0.0")];
-  };
+  });
   const driver = new Enc1Driver();
   const states: Enc1DriverState[] = [];
   const events: DriverEvent[] = [];
@@ -194,7 +195,7 @@ describe("ENC/1 driver: poll, action, health", () => {
 
   it("an ER answer fails the query it refers to with device_error", async () => {
     const { driver, t, events } = await setup();
-    t.responder = (w) => (w === "$Q,ST*7A\n" ? [dev("ENC,ER,40,UNSUPPORTED")] : undefined);
+    t.responder = textResponder((w) => (w === "$Q,ST*7A\n" ? [dev("ENC,ER,40,UNSUPPORTED")] : undefined));
     const err = await driver.poll().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceError);
     expect(err).toMatchObject({ code: "device_error", message: "the encryptor refused $Q,ST (UNSUPPORTED)" });

@@ -15,7 +15,8 @@ import { fakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 import * as codec from "./codec.js";
 import { Enc1Driver } from "./driver.js";
-import { al, dev, FakeTransport, hb, st } from "./fake-transport.js";
+import { FakeTransport, textResponder } from "../transport/fake.js";
+import { al, dev, hb, st } from "./test-lines.js";
 
 const ALLOWED = /^\$(Q,(ST|ID)|ACK,\d+)\*[0-9A-F]{2}\n$/;
 
@@ -34,10 +35,10 @@ async function started(options: Record<string, unknown> = {}) {
   const clock = fakeClock();
   const t = new FakeTransport();
   let seq = 500;
-  t.responder = (w) => {
+  t.responder = textResponder((w) => {
     if (w.startsWith("$Q,ST")) return [st(++seq, "SECURE")];
     if (w.startsWith("$Q,ID")) return [dev("ENC,ID,RG-ENC1,2.1")];
-  };
+  });
   const driver = new Enc1Driver();
   const abort = new AbortController();
   await driver.start({ deviceId: "enc", transport: t, logger: memoryLogger(), clock, signal: abort.signal, options: { timeoutMs: 300, ...options } });
@@ -89,7 +90,7 @@ describe("ENC/1 driver is read-only by construction", () => {
     const timedOut = driver.poll().catch((e: unknown) => e);
     await clock.tickAsync(300);
     expect(await timedOut).toMatchObject({ code: "timeout" });
-    t.responder = (w) => (w.startsWith("$Q,ST") ? [dev("ENC,ER,7,UNSUPPORTED")] : undefined);
+    t.responder = textResponder((w) => (w.startsWith("$Q,ST") ? [dev("ENC,ER,7,UNSUPPORTED")] : undefined));
     await expect(driver.poll()).rejects.toMatchObject({ code: "device_error" });
     // heartbeat loss and return, link loss and return
     await clock.tickAsync(10_000);
@@ -147,7 +148,7 @@ describe("ENC/1 driver is read-only by construction", () => {
 
   it("in the module's sources, one call writes to the transport (link.ts), and only encodeQuery builds what it writes", async () => {
     const dir = path.dirname(fileURLToPath(import.meta.url));
-    const sources = (await readdir(dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "fake-transport.ts");
+    const sources = (await readdir(dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "test-lines.ts");
     const writes: string[] = [];
     const encoders: string[] = [];
     for (const f of sources) {

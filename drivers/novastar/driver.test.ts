@@ -3,7 +3,7 @@ import { fakeClock, type FakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 import type { ActionContext, DeviceError, DriverEvent, Health } from "../types.js";
 import { NovastarDriver, type NovastarState } from "./driver.js";
-import { FakeTransport, hexBytes, toHex } from "./fake-transport.js";
+import { FakeTransport, hexBytes, toHex } from "../transport/fake.js";
 
 /**
  * A controller played from PROTOCOLS.md with its own byte handling (not the codec): register

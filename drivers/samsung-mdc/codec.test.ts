@@ -4,7 +4,7 @@ import {
   parseErrorStatus, parseModelNumber, parseStatus, parseText,
 } from "./codec.js";
 import { INPUT_CODES, inputName } from "./codec-tables.js";
-import { hexBytes, toHex } from "./test-bytes.js";
+import { hexBytes, toHex } from "../transport/fake.js";
 
 describe("MDC codec: the PROTOCOLS.md example", () => {
   it("power get for display 1 is AA 11 01 00 12", () => {

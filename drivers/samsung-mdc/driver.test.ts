@@ -4,9 +4,8 @@ import { memoryLogger } from "../../test/helpers/logger.js";
 import type { ActionContext, DeviceError, DriverEvent, Health } from "../types.js";
 import { MdcDriver } from "./driver.js";
 import { fakeDisplay, frame, playChain, type FakeDisplay } from "./fake-chain.js";
-import { FakeTransport } from "./fake-transport.js";
+import { FakeTransport, hexBytes, toHex } from "../transport/fake.js";
 import type { MdcState } from "./state.js";
-import { hexBytes, toHex } from "./test-bytes.js";
 
 function setup(options: Record<string, unknown> = {}, chain: Record<number, Partial<FakeDisplay>> = { 1: {} }, kind: "serial" | "tcp" = "serial") {
   const clock = fakeClock();

@@ -3,7 +3,7 @@
  * are built here with their own checksum arithmetic (not the codec's), so a codec bug cannot
  * hide behind them; the tests also assert literal bytes.
  */
-import type { FakeTransport } from "./fake-transport.js";
+import type { FakeTransport } from "../transport/fake.js";
 
 export interface FakeDisplay {
   power: number;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { MdcFrameSplitter, type JunkReason } from "./framer.js";
-import { hexBytes, toHex } from "./test-bytes.js";
+import { hexBytes, toHex } from "../transport/fake.js";
 
 const ACK_ON = "AA FF 01 03 41 11 01 56";
 const ACK_BRIGHT = "AA FF 02 03 41 25 32 9C"; // display 2, brightness 50

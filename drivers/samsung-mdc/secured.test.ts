@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { classifyGreeting, SECURED_GREETING } from "./secured.js";
-import { hexBytes } from "./test-bytes.js";
+import { hexBytes } from "../transport/fake.js";
 
 describe("secured-protocol greeting", () => {
   it("is the ASCII banner MDCSTART<<TLS>>", () => {

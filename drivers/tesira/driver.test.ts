@@ -3,7 +3,7 @@ import { fakeClock, type FakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 import type { DeviceError, DriverEvent, Health } from "../types.js";
 import { TesiraDriver } from "./driver.js";
-import { FakeTransport } from "./fake-transport.js";
+import { FakeTransport, lineResponder } from "../transport/fake.js";
 import type { TesiraState } from "./state.js";
 
 const CHANNELS = {
@@ -16,7 +16,7 @@ const BANNER = "Welcome to the Tesira Text Protocol Server...\r\n";
 /** A DSP played line by line from PROTOCOLS.md (hand-written text, not the codec). */
 function dsp(t: FakeTransport) {
   const d = { mute: false, mic: -10, prog: -20, silent: false, alreadySubscribed: false, missing: new Set<string>() };
-  t.responder = (line) => {
+  t.responder = lineResponder((line) => {
     if (d.silent) return;
     const out = (answer: string) => `${line}\r\n${answer}\r\n`; // the session echoes, then answers
     const tag = /^"([^"]+)"|^(\S+)/.exec(line)!;
@@ -52,7 +52,7 @@ function dsp(t: FakeTransport) {
       return out("+OK");
     }
     return out("-ERR Parse error at 0: verb was not one of the commands supported by Services");
-  };
+  });
   return d;
 }
 
@@ -118,7 +118,7 @@ describe("TesiraDriver over telnet", () => {
     const s = setup();
     s.t.feed("\xff\xfd\x18\xff\xfb\x01");
     await flush();
-    expect(s.t.written).toEqual(["\xff\xfc\x18\xff\xfe\x01"]); // WONT 24, DONT 1; no command before the banner
+    expect(s.t.writtenText()).toEqual(["\xff\xfc\x18\xff\xfe\x01"]); // WONT 24, DONT 1; no command before the banner
     s.t.feed(BANNER);
     await s.started;
     expect(s.t.lines).toEqual(SYNC);

@@ -3,7 +3,7 @@ import { fakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 import type { ActionContext, DeviceError, DriverEvent, Health } from "../types.js";
 import { ViscaDriver } from "./driver.js";
-import { FakeTransport, hexBytes, toHex } from "./fake-transport.js";
+import { FakeTransport, hexBytes, toHex } from "../transport/fake.js";
 
 /** `type len seq payload` with hand-written header bytes (PROTOCOLS.md, VISCA over IP). */
 function datagram(type: string, seq: number, payload: string): Buffer {

@@ -4,7 +4,7 @@ import { memoryLogger } from "../../test/helpers/logger.js";
 import type { ActionContext, DeviceError, DriverEvent, Health } from "../types.js";
 import { TransportError } from "../transport/types.js";
 import { ViscaDriver, type ViscaState } from "./driver.js";
-import { FakeTransport, hexBytes, toHex } from "./fake-transport.js";
+import { FakeTransport, hexBytes, toHex } from "../transport/fake.js";
 
 /**
  * A camera played byte by byte from PROTOCOLS.md (hand-written bytes, not the codec, so a codec

@@ -4,11 +4,11 @@ import { memoryLogger } from "../../test/helpers/logger.js";
 import type { ActionContext, DeviceError, DriverEvent, Health } from "../types.js";
 import { encodeMeterBlob } from "./addresses.js";
 import { X32Driver, type X32State } from "./driver.js";
-import { FakeUdpTransport } from "./fake-transport.js";
+import { FakeTransport } from "../transport/fake.js";
 import { decodePacket, describeMessage, encodeMessage, type OscArg } from "./osc.js";
 
 /** A desk played in memory: answers /xinfo and queries, stores sets (no echo), can go silent. */
-function fakeDesk(t: FakeUdpTransport) {
+function fakeDesk(t: FakeTransport) {
   const desk = {
     silent: false,
     params: new Map<string, OscArg>([
@@ -38,7 +38,7 @@ const OPTIONS = { channels: { mics: { path: "/ch/01" }, program: { path: "/main/
 
 function setup(options: Record<string, unknown> = OPTIONS) {
   const clock = fakeClock();
-  const transport = new FakeUdpTransport();
+  const transport = new FakeTransport("udp");
   const logger = memoryLogger();
   const driver = new X32Driver();
   const health: Health[] = [];
@@ -52,7 +52,7 @@ function setup(options: Record<string, unknown> = OPTIONS) {
 }
 
 const actx = (clock: FakeClock, ms = 10_000): ActionContext => ({ signal: new AbortController().signal, deadline: clock.now() + ms });
-const sent = (t: FakeUdpTransport) => t.written.map((w) => {
+const sent = (t: FakeTransport) => t.written.map((w) => {
   const r = decodePacket(w);
   return r.ok ? describeMessage(r.messages[0]!) : "<bad>";
 });

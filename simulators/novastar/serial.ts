@@ -3,11 +3,10 @@
  * agent opens, the simulator holding the other end with serialport. Replies are paced at the baud
  * rate (10 bits a byte), so a reply takes as long on the wire as on a real RS-232 line.
  */
-import { SerialPort } from "serialport";
 import { systemClock } from "../../drivers/clock.js";
 import { NovaFrameSplitter } from "../../drivers/novastar/framer.js";
-import type { Clock, Logger, TimerHandle } from "../../drivers/types.js";
-import { PtyPair } from "../pty.js";
+import type { Clock, Logger } from "../../drivers/types.js";
+import { startSerialLine } from "../serial-endpoint.js";
 import { NovastarController, type ControllerOptions, type NovastarFaults } from "./controller.js";
 import { ErrorLog } from "./errors.js";
 
@@ -35,112 +34,44 @@ export interface SerialControllerHandle {
   describe(): string;
 }
 
-/** Milliseconds `bytes` take on the wire at `baudRate`, 8N1. */
-export function wireTimeMs(bytes: number, baudRate: number): number {
-  return (bytes * 10 * 1000) / baudRate;
-}
+export { wireTimeMs } from "../serial-endpoint.js";
 
 export async function startSerialController(options: SerialControllerOptions): Promise<SerialControllerHandle> {
   const clock: Clock = options.clock ?? systemClock;
   const baudRate = options.baudRate ?? 115200;
   const errors = new ErrorLog(options.logger, { sim: "novastar", link: `serial:${options.devicePath}` });
   const controller = new NovastarController({ ...options, clock });
-  const pair = await PtyPair.create({
-    devicePath: options.devicePath,
-    ...(options.simulatorPath === undefined ? {} : { simulatorPath: options.simulatorPath }),
-  });
   const framer = new NovaFrameSplitter("request");
-  let port: SerialPort | undefined;
-  let lineFreeAt = 0;
-  const inFlight = new Set<TimerHandle>();
+  const line = await startSerialLine(
+    { devicePath: options.devicePath, simulatorPath: options.simulatorPath, baudRate, errors, pacing: { clock } },
+    (line) => ({
+      onData(chunk) {
+        for (const req of framer.push(chunk)) {
+          try {
+            controller.handle(req, line.send);
+          } catch (err) {
+            errors.add(err, "controller failed on a request");
+          }
+        }
+      },
+      onDisconnect: () => framer.reset(),
+      onClose: () => controller.close(),
+    }),
+  );
 
-  function reply(bytes: Buffer): void {
-    if (port === undefined) return; // unplugged: the reply goes nowhere, as on a pulled cable
-    const now = clock.now();
-    lineFreeAt = Math.max(now, lineFreeAt) + wireTimeMs(bytes.length, baudRate);
-    const timer = clock.setTimeout(() => {
-      inFlight.delete(timer);
-      const p = port;
-      if (p === undefined || !p.isOpen) return;
-      p.write(bytes, (err) => {
-        if (err) errors.add(err, "write failed");
-      });
-    }, Math.ceil(lineFreeAt - now));
-    inFlight.add(timer);
-  }
-
-  function onData(chunk: Buffer): void {
-    for (const req of framer.push(chunk)) {
-      try {
-        controller.handle(req, reply);
-      } catch (err) {
-        errors.add(err, "controller failed on a request");
-      }
-    }
-  }
-
-  async function open(): Promise<void> {
-    const p = new SerialPort({ path: pair.simulatorPath, baudRate, autoOpen: false });
-    p.on("data", onData);
-    p.on("error", (err) => errors.add(err, "serial port error"));
-    p.on("close", () => {
-      if (port === p) port = undefined;
-    });
-    await new Promise<void>((resolve, reject) => p.open((err) => (err ? reject(err) : resolve())));
-    port = p;
-  }
-
-  async function closePort(): Promise<void> {
-    for (const t of inFlight) clock.clearTimeout(t);
-    inFlight.clear();
-    lineFreeAt = 0;
-    framer.reset();
-    const p = port;
-    port = undefined;
-    if (p === undefined || !p.isOpen) return;
-    await new Promise<void>((resolve) =>
-      p.close((err) => {
-        if (err) errors.add(err, "close failed");
-        resolve();
-      }),
-    );
-  }
-
-  try {
-    await open();
-  } catch (err) {
-    await pair.close();
-    throw err;
-  }
-
-  let closed: Promise<void> | undefined;
   return {
     controller,
     faults: controller.faults,
-    devicePath: pair.devicePath,
+    devicePath: line.devicePath,
     baudRate,
     get errors() {
       return errors.list;
     },
-    async unplug() {
-      await closePort();
-      await pair.unplug();
-    },
-    async replug() {
-      if (port !== undefined) return;
-      await pair.replug();
-      await open();
-    },
-    close() {
-      closed ??= (async () => {
-        controller.close();
-        await closePort();
-        await pair.close();
-      })();
-      return closed;
-    },
+    unplug: () => line.unplug(),
+    replug: () => line.replug(),
+    close: () => line.close(),
     describe() {
-      return `novastar serial ${pair.devicePath}@${baudRate} model ${controller.model.modelId} ${port === undefined ? "unplugged" : "plugged"}`;
+      return `novastar serial ${line.devicePath}@${baudRate} model ${controller.model.modelId} ${line.plugged ? "plugged" : "unplugged"}`;
     },
   };
 }

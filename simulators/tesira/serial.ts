@@ -5,19 +5,12 @@
  * (the DSP cannot tell), so its subscriptions survive unplug/replug. After a reboot the banner is
  * printed on the port like on every session.
  */
-import { SerialPort } from "serialport";
-import { PtyPair } from "../pty.js";
+import { startSerialLine, type SerialEndpoint as SerialLineEndpoint } from "../serial-endpoint.js";
 import type { DspSession, TesiraDsp } from "./dsp.js";
 import type { ErrorLog } from "./errors.js";
 
-export interface SerialEndpoint {
-  readonly devicePath: string;
-  readonly baudRate: number;
-  readonly plugged: boolean;
+export interface SerialEndpoint extends SerialLineEndpoint {
   readonly session: DspSession;
-  unplug(): Promise<void>;
-  replug(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface SerialEndpointOptions {
@@ -27,91 +20,42 @@ export interface SerialEndpointOptions {
 }
 
 export async function startSerialEndpoint(dsp: TesiraDsp, opts: SerialEndpointOptions, errors: ErrorLog): Promise<SerialEndpoint> {
-  const pair = await PtyPair.create({
-    devicePath: opts.devicePath,
-    ...(opts.simulatorPath === undefined ? {} : { simulatorPath: opts.simulatorPath }),
+  let session: DspSession | undefined;
+  const line = await startSerialLine({ devicePath: opts.devicePath, simulatorPath: opts.simulatorPath, baudRate: opts.baudRate, errors }, (line) => {
+    const s = dsp.openSession((text) => line.write(text)); // unplugged: the text goes nowhere
+    session = s;
+    let held = "";
+    return {
+      onData(chunk) {
+        held += chunk.toString("utf8");
+        let nl = held.indexOf("\n");
+        while (nl >= 0) {
+          const text = held.slice(0, nl).replace(/\r$/, "");
+          held = held.slice(nl + 1);
+          try {
+            s.line(text);
+          } catch (err) {
+            errors.add(err, "DSP failed on a command"); // a model bug must not take the process down
+          }
+          nl = held.indexOf("\n");
+        }
+        if (held.length > 65_536) held = "";
+      },
+      onDisconnect: () => {
+        held = "";
+      },
+      onClose: () => s.close(),
+    };
   });
-  let port: SerialPort | undefined;
-  let held = "";
-  const session = dsp.openSession((text) => {
-    const p = port;
-    if (p === undefined || !p.isOpen) return; // unplugged: the text goes nowhere
-    p.write(text, (err) => {
-      if (err) errors.add(err, "write failed");
-    });
-  });
-
-  function onData(chunk: Buffer): void {
-    held += chunk.toString("utf8");
-    let nl = held.indexOf("\n");
-    while (nl >= 0) {
-      const line = held.slice(0, nl).replace(/\r$/, "");
-      held = held.slice(nl + 1);
-      try {
-        session.line(line);
-      } catch (err) {
-        errors.add(err, "DSP failed on a command"); // a model bug must not take the process down
-      }
-      nl = held.indexOf("\n");
-    }
-    if (held.length > 65_536) held = "";
-  }
-
-  async function open(): Promise<void> {
-    const p = new SerialPort({ path: pair.simulatorPath, baudRate: opts.baudRate, autoOpen: false });
-    p.on("data", onData);
-    p.on("error", (err) => errors.add(err, "serial port error"));
-    p.on("close", () => {
-      if (port === p) port = undefined;
-    });
-    await new Promise<void>((resolve, reject) => p.open((err) => (err ? reject(err) : resolve())));
-    port = p;
-  }
-
-  async function closePort(): Promise<void> {
-    held = "";
-    const p = port;
-    port = undefined;
-    if (p === undefined || !p.isOpen) return;
-    await new Promise<void>((resolve) =>
-      p.close((err) => {
-        if (err) errors.add(err, "close failed");
-        resolve();
-      }),
-    );
-  }
-
-  try {
-    await open();
-  } catch (err) {
-    await pair.close();
-    throw err;
-  }
-
-  let closed: Promise<void> | undefined;
   return {
-    devicePath: pair.devicePath,
-    baudRate: opts.baudRate,
-    session,
+    devicePath: line.devicePath,
+    baudRate: line.baudRate,
+    session: session!, // set by the setup callback, which runs before startSerialLine resolves
     get plugged() {
-      return port !== undefined;
+      return line.plugged;
     },
-    async unplug() {
-      await closePort();
-      await pair.unplug();
-    },
-    async replug() {
-      if (port !== undefined) return;
-      await pair.replug();
-      await open();
-    },
-    close() {
-      closed ??= (async () => {
-        session.close();
-        await closePort();
-        await pair.close();
-      })();
-      return closed;
-    },
+    unplug: () => line.unplug(),
+    replug: () => line.replug(),
+    close: () => line.close(),
   };
 }
