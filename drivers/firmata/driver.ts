@@ -10,6 +10,7 @@
  * serve (names the pin); `degraded`/`over_temperature` while a thermometer reads above its overC.
  */
 import { EventEmitter } from "node:events";
+import { openWithin } from "../transport/open-within.js";
 import type { ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
@@ -299,28 +300,14 @@ export class FirmataDriver extends EventEmitter<DriverEvents<FirmataState>> impl
     }
   }
 
-  /** Waits for the transport's first open, bounded. Rejects only for a transport that can never open. */
+  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
   private async waitOpen(timeoutMs: number): Promise<boolean> {
     const r = this.run!;
-    let timer: TimerHandle | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = r.clock.setTimeout(() => resolve(false), timeoutMs);
+    const opened = await openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
+      this.setPhase("bad_config", message);
+      await this.stop();
     });
-    const open = r.ctx.transport.open().then(
-      () => true,
-      async (e: unknown) => {
-        const message = e instanceof Error ? e.message : String(e);
-        this.setPhase("bad_config", message);
-        await this.stop();
-        throw new DeviceError("invalid_args", `transport cannot open: ${message}`);
-      },
-    );
-    try {
-      return await Promise.race([open, timeout]);
-    } finally {
-      r.clock.clearTimeout(timer);
-      open.catch(() => undefined); // a late rejection after the timeout is already in health
-    }
+    return opened === "open";
   }
 
   private requireOutputs(): Outputs {

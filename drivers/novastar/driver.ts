@@ -14,6 +14,7 @@
  * - `fault`/`bad_config` for options that can never work.
  */
 import { EventEmitter } from "node:events";
+import { openWithin } from "../transport/open-within.js";
 import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
@@ -269,29 +270,14 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
     return this.linkUpRun;
   }
 
-  /** Waits for the transport's first open, bounded. Rejects only for a transport that can never open. */
-  private async waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
+  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
+  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
     const r = this.run!;
-    let timer: unknown;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = r.clock.setTimeout(() => resolve("timeout"), timeoutMs);
+    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
+      r.log.error({ err: message }, "transport cannot open");
+      this.setHealth({ status: "fault", code: "bad_config", message });
+      await this.stop();
     });
-    const open = r.ctx.transport.open().then(
-      () => "open" as const,
-      async (e: unknown) => {
-        const message = errMessage(e);
-        r.log.error({ err: message }, "transport cannot open");
-        this.setHealth({ status: "fault", code: "bad_config", message });
-        await this.stop();
-        throw new DeviceError("invalid_args", `transport cannot open: ${message}`);
-      },
-    );
-    try {
-      return await Promise.race([open, timeout]);
-    } finally {
-      r.clock.clearTimeout(timer);
-      open.catch(() => undefined); // a late rejection after the timeout is already reported in health
-    }
   }
 
   private onStatus(s: TransportStatus): void {

@@ -10,6 +10,7 @@
  * configured channel is refused by the DSP; `fault`/`bad_config` for options that can never work.
  */
 import { EventEmitter } from "node:events";
+import { openWithin } from "../transport/open-within.js";
 import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
@@ -295,28 +296,14 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
     this.emit("health", { ...h });
   }
 
-  private async waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
+  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
+  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
     const r = this.run!;
-    let timer: unknown;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = r.clock.setTimeout(() => resolve("timeout"), timeoutMs);
+    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
+      r.log.error({ err: message }, "transport cannot open");
+      this.setHealth({ status: "fault", code: "bad_config", message });
+      await this.stop();
     });
-    const open = r.ctx.transport.open().then(
-      () => "open" as const,
-      async (e: unknown) => {
-        const message = (e as Error).message;
-        r.log.error({ err: message }, "transport cannot open");
-        this.setHealth({ status: "fault", code: "bad_config", message });
-        await this.stop();
-        throw new DeviceError("invalid_args", `transport cannot open: ${message}`);
-      },
-    );
-    try {
-      return await Promise.race([open, timeout]);
-    } finally {
-      r.clock.clearTimeout(timer);
-      open.catch(() => undefined); // a late rejection after the timeout is already reported in health
-    }
   }
 
   private requireOpen(): Running {

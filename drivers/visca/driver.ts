@@ -7,6 +7,7 @@
  * for options that can never work. Emitted on change only.
  */
 import { EventEmitter } from "node:events";
+import { openWithin } from "../transport/open-within.js";
 import type {
   ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger,
 } from "../types.js";
@@ -278,32 +279,14 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
     return this.linkUpRun;
   }
 
-  /**
-   * Waits for the transport's first open, bounded: an absent device must not hang start(). Rejects
-   * only for a transport that can never open (bad_config), after tearing down.
-   */
-  private async waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
+  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
+  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
     const r = this.run!;
-    let timer: unknown;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = r.clock.setTimeout(() => resolve("timeout"), timeoutMs);
+    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
+      r.log.error({ err: message }, "transport cannot open");
+      this.setHealth({ status: "fault", code: "bad_config", message });
+      await this.stop();
     });
-    const open = r.ctx.transport.open().then(
-      () => "open" as const,
-      async (e: unknown) => {
-        const message = errMessage(e);
-        r.log.error({ err: message }, "transport cannot open");
-        this.setHealth({ status: "fault", code: "bad_config", message });
-        await this.stop();
-        throw new DeviceError("invalid_args", `transport cannot open: ${message}`);
-      },
-    );
-    try {
-      return await Promise.race([open, timeout]);
-    } finally {
-      r.clock.clearTimeout(timer);
-      open.catch(() => undefined); // a late rejection after the timeout is already reported in health
-    }
   }
 
   private onStatus(s: TransportStatus): void {

@@ -12,6 +12,7 @@
  * the desk answers a set with another value; `fault`/`bad_config` for options that can never work.
  */
 import { EventEmitter } from "node:events";
+import { openWithin } from "../transport/open-within.js";
 import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
@@ -302,25 +303,14 @@ export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements D
     this.emitEvent({ type: "garbled_packet", message: `malformed OSC (${error.code}: ${error.message})`, data });
   }
 
-  private async waitOpen(timeoutMs: number): Promise<void> {
+  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
+  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
     const r = this.run!;
-    let timer: TimerHandle;
-    const timeout = new Promise<void>((resolve) => {
-      timer = r.clock.setTimeout(resolve, timeoutMs);
-    });
-    const open = r.ctx.transport.open().catch(async (e: unknown) => {
-      const message = errMessage(e);
+    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
       r.log.error({ err: message }, "transport cannot open");
       this.setHealth({ status: "fault", code: "bad_config", message });
       await this.stop();
-      throw new DeviceError("invalid_args", `transport cannot open: ${message}`);
     });
-    try {
-      await Promise.race([open, timeout]);
-    } finally {
-      r.clock.clearTimeout(timer!);
-      open.catch(() => undefined); // a late rejection after the timeout is already reported in health
-    }
   }
 
   private onStatus(s: TransportStatus): void {
