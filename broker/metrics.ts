@@ -34,7 +34,7 @@ export interface BrokerMetrics {
 
 export function createMetrics(src: MetricsSources): BrokerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "roomgate_broker_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "roomgate_broker_" });
 
   const messages = new Counter({ name: "roomgate_broker_messages_received_total", help: "PUBLISH packets received from this instance's clients.", labelNames: ["kind"], registers: [registry] });
   const bytes = new Counter({ name: "roomgate_broker_bytes_received_total", help: "Payload bytes received from this instance's clients.", registers: [registry] });
