@@ -39,7 +39,13 @@ export class StoreError extends Error {
   readonly code = "bad_config" as const;
 }
 
-type Closable = { destroy(cb?: (err?: Error) => void): void };
+/**
+ * Both stores wrap their async implementation in aedes-persistence's CallBackPersistence. aedes 1.x
+ * calls them without callbacks (the promise path) and sets them up with `await setup()`, which never
+ * marks the wrapper "ready": so `destroy(cb)` would wait for a ready event that never comes. Without
+ * a callback it returns the implementation's promise: always call it that way.
+ */
+type Closable = { destroy(): Promise<void> };
 
 export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
   if (choice.type === "memory") return { aedes: {}, description: "memory", close: async () => undefined };
@@ -54,7 +60,7 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
     }
     const persistence = levelPersistence(db) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
-    return { aedes: { persistence }, description: `level ${dir}`, close: once(() => destroy(persistence)) };
+    return { aedes: { persistence }, description: `level ${dir}`, close: once(() => persistence.destroy()) };
   }
   const url = new URL(choice.url);
   const shown = `${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ""}`;
@@ -81,14 +87,10 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
     aedes: { persistence, mq },
     description: `redis ${shown}`,
     close: once(async () => {
-      await destroy(persistence);
+      await persistence.destroy();
       await Promise.all(Object.values(conns).map((c) => c.quit().then(() => undefined, () => c.disconnect())));
     }),
   };
-}
-
-function destroy(p: Closable): Promise<void> {
-  return new Promise((resolve) => p.destroy(() => resolve()));
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
