@@ -8,6 +8,7 @@
  * agent/topics.ts by fleet-view.test.ts. A payload that does not parse counts as `unknown`; it is
  * never thrown on.
  */
+import { EventEmitter } from "node:events";
 import type { Aedes } from "aedes";
 import type { Logger } from "../drivers/types.js";
 import { PREFIX } from "./acl.js";
@@ -21,7 +22,8 @@ const FILTERS = [`${PREFIX}/+/agent/state`, `${PREFIX}/+/dev/+/health`, `${PREFI
 
 type Counts<K extends string> = Record<K | "unknown", number>;
 
-export class FleetView {
+/** Emits "change" after each message of the contract it applied. */
+export class FleetView extends EventEmitter<{ change: [] }> {
   private readonly agents = new Map<string, string>();
   private readonly devices = new Map<string, string>();
   private readonly alarms = new Map<string, string>();
@@ -30,7 +32,9 @@ export class FleetView {
     cb();
   };
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {
+    super();
+  }
 
   /** Reads the retained topics from the store and follows live changes. */
   async start(aedes: Aedes): Promise<void> {
@@ -56,7 +60,10 @@ export class FleetView {
       this.set(this.devices, `${site}/${parts[4]}`, body, "status", HEALTH_STATUSES);
     } else if (parts[3] === "alarm" && parts.length === 5) {
       this.set(this.alarms, `${site}/${parts[4]}`, body, "severity", ALARM_SEVERITIES);
+    } else {
+      return;
     }
+    this.emit("change");
   }
 
   agentsByState(): Counts<(typeof AGENT_STATES)[number]> {
