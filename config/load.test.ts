@@ -126,6 +126,15 @@ devices:
     ]);
   });
 
+  it("refuses broker.tls on a plain mqtt:// url, and a certificate without its key", () => {
+    expect(errorOf(() => parseSiteConfig("site: s1\nbroker: { url: 'mqtt://h', tls: { caFile: ca.crt } }\n", "x.yaml")).message).toMatch(
+      /^x\.yaml: broker\.tls: tls settings need an mqtts:\/\/ url/,
+    );
+    expect(errorOf(() => parseSiteConfig("site: s1\nbroker: { url: 'mqtts://h', tls: { certFile: a.crt } }\n", "x.yaml")).message).toMatch(
+      /^x\.yaml: broker\.tls\.keyFile: give both certFile and keyFile, or neither/,
+    );
+  });
+
   it("refuses password together with passwordFile", () => {
     const err = errorOf(() => parseSiteConfig("site: s1\nbroker: { url: 'mqtt://h', password: pw, passwordFile: f }\n", "x.yaml"));
     expect(err.message).toBe("x.yaml: broker.passwordFile: give either password or passwordFile, not both (line 2, column 56)");

@@ -3,9 +3,14 @@
  * broker's CA refuses it, and client certificates (optional or required) whose CN must be the MQTT
  * username. Certificates are made for the run with openssl (test/helpers/certs.ts).
  */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "../agent/agent.js";
 import { matrixUsers, passwordOf, S, S2 } from "../broker/acl.cases.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
+import { loadSiteConfig } from "../config/load.js";
+import { startViscaSimulator, type UdpCameraHandle } from "../simulators/visca/index.js";
 import { makePki, type Pki } from "./helpers/certs.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { arrival, connectAs, connectOutcome, subscribeCode } from "./helpers/mqtt-users.js";
@@ -14,6 +19,12 @@ let pki: Pki;
 beforeAll(() => {
   pki = makePki(10);
 }, 30_000);
+
+/** mqtt.js client options of a fresh client certificate. */
+const certOf = (cn: string, rogue = false) => {
+  const { cert, key } = pki.client(cn, { rogue });
+  return { cert, key };
+};
 
 async function tlsBroker(clientCerts: "none" | "optional" | "required", log = memoryLogger()): Promise<RunningBroker> {
   return startBroker({
@@ -67,17 +78,17 @@ describe("MQTT over TLS, client certificates optional", () => {
   });
 
   it("accepts a client certificate whose CN is the username", async () => {
-    expect(await connectOutcome(url, { ca: pki.ca, ...pki.client("op-1"), username: "op-1", password: passwordOf("op-1") })).toBe("connected");
+    expect(await connectOutcome(url, { ca: pki.ca, ...certOf("op-1"), username: "op-1", password: passwordOf("op-1") })).toBe("connected");
   });
 
   it("refuses a certificate issued to another user, with a log line naming both", async () => {
-    expect(await connectOutcome(url, { ca: pki.ca, ...pki.client("op-1"), username: "mon-1", password: passwordOf("mon-1") })).toBe(5);
+    expect(await connectOutcome(url, { ca: pki.ca, ...certOf("op-1"), username: "mon-1", password: passwordOf("mon-1") })).toBe(5);
     expect(log.records.find((r) => (r.obj as { reason?: string }).reason === "certificate")?.obj).toMatchObject({ user: "mon-1", certCN: "op-1" });
     expect(broker.auth!.denials.connect.certificate).toBe(1);
   });
 
   it("refuses a certificate from another CA even with the right password", async () => {
-    expect(await connectOutcome(url, { ca: pki.ca, ...pki.client("op-1", { rogue: true }), username: "op-1", password: passwordOf("op-1") })).not.toBe("connected");
+    expect(await connectOutcome(url, { ca: pki.ca, ...certOf("op-1", true), username: "op-1", password: passwordOf("op-1") })).not.toBe("connected");
     expect(log.records.some((r) => r.msg === "TLS client certificate refused")).toBe(true);
   });
 });
@@ -96,7 +107,79 @@ describe("MQTT over TLS, client certificates required", () => {
   });
 
   it("lets in a client with its certificate and password", async () => {
-    expect(await connectOutcome(url, { ca: pki.ca, ...pki.client("mon-1"), username: "mon-1", password: passwordOf("mon-1") })).toBe("connected");
+    expect(await connectOutcome(url, { ca: pki.ca, ...certOf("mon-1"), username: "mon-1", password: passwordOf("mon-1") })).toBe("connected");
+  });
+});
+
+describe("the agent over TLS with its client certificate", () => {
+  let broker: RunningBroker;
+  let cam: UdpCameraHandle;
+  let agent: Agent | undefined;
+  beforeAll(async () => {
+    broker = await tlsBroker("required");
+    cam = await startViscaSimulator({ link: "udp", host: "127.0.0.1", port: 0, recallMs: 100 });
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await cam?.close();
+    await broker?.close();
+  });
+
+  it("connects with the CA, certificate and key of its site file (relative paths) and is born", async () => {
+    const mine = pki.client("agent-s1");
+    writeFileSync(path.join(pki.dir, "agent.pw"), `${passwordOf("agent-s1")}\n`);
+    const siteFile = path.join(pki.dir, "site.yaml");
+    writeFileSync(
+      siteFile,
+      [
+        "site: s1",
+        "region: [s1]",
+        "broker:",
+        `  url: mqtts://127.0.0.1:${broker.tls!.port}`,
+        "  username: agent-s1",
+        "  passwordFile: agent.pw",
+        "  tls:",
+        "    caFile: ca.crt",
+        `    certFile: ${path.basename(mine.certFile)}`,
+        `    keyFile: ${path.basename(mine.keyFile)}`,
+        "devices:",
+        "  cam:",
+        "    kind: camera",
+        "    protocol: visca",
+        `    transport: { type: udp, host: 127.0.0.1, port: ${cam.port} }`,
+        "",
+      ].join("\n"),
+    );
+    const config = await loadSiteConfig(siteFile);
+    expect(config.broker.tls?.caFile).toBe(pki.caFile);
+    const root = await connectAs(broker.url, "root", undefined, { ca: pki.ca, ...certOf("root") });
+    try {
+      await root.subscribeAsync(`${S}/agent/state`, { qos: 1 });
+      const logs = memoryLogger();
+      agent = new Agent({ config, logger: logs, version: "0.0.0-test", bootSeq: 9, mqttBackoff: { initialMs: 50, maxMs: 300 } });
+      await agent.start();
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no birth over TLS; got ${root.got.join(", ")}`)), 8000);
+        const check = () => {
+          if (!root.got.some((p) => p.includes('"online"') && p.includes('"bootSeq":9'))) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        root.on("message", check);
+        check();
+      });
+      expect(JSON.stringify(logs.records)).not.toContain(passwordOf("agent-s1"));
+      expect(JSON.stringify(logs.records)).not.toContain("PRIVATE KEY");
+    } finally {
+      await root.endAsync(true);
+    }
+  });
+
+  it("refuses a site file whose TLS file cannot be read, naming the key", async () => {
+    const siteFile = path.join(pki.dir, "site-bad.yaml");
+    writeFileSync(siteFile, ["site: s1", "region: [s1]", "broker:", "  url: mqtts://127.0.0.1:8883", "  tls: { caFile: missing-ca.crt }", "devices: {}", ""].join("\n"));
+    const err = await loadSiteConfig(siteFile).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/broker\.tls\.caFile: cannot read .*missing-ca\.crt \(ENOENT\)/);
   });
 });
 

@@ -15,7 +15,7 @@ export interface Pki {
   certFile: string;
   keyFile: string;
   /** A client certificate and key signed by the CA (or by the rogue CA), CN = `cn`. */
-  client(cn: string, opts?: { rogue?: boolean }): { cert: Buffer; key: Buffer };
+  client(cn: string, opts?: { rogue?: boolean }): { cert: Buffer; key: Buffer; certFile: string; keyFile: string };
 }
 
 const openssl = (args: string[], cwd: string) => execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
@@ -46,7 +46,9 @@ export function makePki(serverDays = 2): Pki {
     client(cn, opts = {}) {
       const name = `client-${++n}`;
       signed(dir, name, cn, opts.rogue ? "rogue" : "ca", 2);
-      return { cert: readFileSync(path.join(dir, `${name}.crt`)), key: readFileSync(path.join(dir, `${name}.key`)) };
+      const certFile = path.join(dir, `${name}.crt`);
+      const keyFile = path.join(dir, `${name}.key`);
+      return { cert: readFileSync(certFile), key: readFileSync(keyFile), certFile, keyFile };
     },
   };
 }
