@@ -83,6 +83,9 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
   const persistence = redisPersistence({ conn: conns.store }) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
   // matchEmptyLevels: aedes' own emitter matches `a/#` against `a` too (MQTT-4.7.1-3); keep that.
   const mq = mqemitterRedis({ subConn: conns.sub, pubConn: conns.pub, matchEmptyLevels: true }) as NonNullable<AedesOptions["mq"]>;
+  // mqemitter-redis re-emits its connections' errors on `state`; unhandled, that one event would kill
+  // the broker when Redis goes away. The connections' own handlers above already log them.
+  (mq as unknown as { state: { on(ev: "error", fn: (err: Error) => void): void } }).state.on("error", (err) => log.debug({ err: err.message }, "redis emitter error"));
   return {
     aedes: { persistence, mq },
     description: `redis ${shown}`,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matrixUsers, S } from "../broker/acl.cases.js";
 import type { FleetView } from "../broker/fleet-view.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
-import { memoryLogger } from "./helpers/logger.js";
+import { logged, memoryLogger, type LogRecord } from "./helpers/logger.js";
 import { arrival, connectAs, subscribeCode, type RecordingClient } from "./helpers/mqtt-users.js";
 import { REDIS_SERVER, startRedis, type RedisServer } from "./helpers/redis.js";
 
@@ -37,11 +37,12 @@ suite("a two-instance cluster through Redis", () => {
   let a: RunningBroker;
   let b: RunningBroker;
   const clients: RecordingClient[] = [];
+  const records: LogRecord[] = [];
 
   beforeAll(async () => {
     redis = await startRedis();
     const users = await matrixUsers();
-    const start = () => startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), persistence: { type: "redis", url: redis.url }, auth: { users } });
+    const start = () => startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(records), persistence: { type: "redis", url: redis.url }, auth: { users } });
     a = await start();
     b = await start();
   }, 30_000);
@@ -99,4 +100,18 @@ suite("a two-instance cluster through Redis", () => {
     await arrival(back, "away-2");
     expect(back.got).toEqual(["away-1", "away-2"]);
   });
+
+  it("outlives a Redis outage: both instances keep running and carry messages again once Redis is back", async () => {
+    const agent = await on(a, "agent-s1", "roomgate-agent-s1");
+    const mon = await on(b, "mon-1");
+    expect(await subscribeCode(mon, `${S}/event`)).toBe(1);
+    await redis.stop();
+    // The instances notice (a refused reconnect is what used to kill a broker), then Redis comes back empty.
+    await logged(records, (r) => r.msg === "redis connection error (retrying)" && /ECONNREFUSED/.test(JSON.stringify(r.obj)), 10_000, "a refused Redis reconnect");
+    redis = await startRedis(redis.port);
+    await agent.publishAsync(`${S}/event`, "after-outage", { qos: 1 });
+    await arrival(mon, "after-outage", 15_000);
+    expect(a.aedes.closed).toBe(false);
+    expect(b.aedes.closed).toBe(false);
+  }, 30_000);
 });

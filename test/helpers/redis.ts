@@ -14,9 +14,10 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `port`: restart one on the port an earlier one had (outage tests). */
+export async function startRedis(port?: number): Promise<RedisServer> {
   if (!REDIS_SERVER) throw new Error("redis-server not found: install it (apt-get install redis-server)");
-  const port = await freePort();
+  port ??= await freePort();
   const child: ChildProcess = spawn(REDIS_SERVER, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
