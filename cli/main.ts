@@ -24,6 +24,11 @@ const USAGE = `usage: roomgate <command> [options]
   ctl SITE DEVICE ACTION [--arg k=v]... [--json] [--broker URL] [--user U] [--timeout MS]
                                         send a command and print the response (DEVICE "-" = the agent)
   watch [SITE] [--broker URL]           print every roomgate message (of one site)
+  check [--config FILE] [--fix] [--json] [--html FILE] [--rooms a,b] [--deadline MS] [--broker URL] [--user U]
+                                        readiness check of this site through its running agent
+                                        (exit 0 pass/warn, 1 fail, 3 no agent, 4 busy)
+  fleet check [--sites a,b | --all] [--json] [--deadline MS] [--fix] [--broker URL] [--user U]
+                                        readiness of many sites at once: one board
   discover [--interface IF] [--unicast HOST[:PORT]]... [--window MS] [--user U --password-file F] [--json]
                                         find ONVIF cameras (WS-Discovery) and print site-file entries
   config validate FILE                  check a site file (exit 2 and the problems if invalid)
@@ -57,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./ctl.js")).ctlCommand(rest);
     case "watch":
       return (await import("./watch.js")).watchCommand(rest);
+    case "check":
+      return (await import("./check.js")).checkCommand(rest);
+    case "fleet":
+      return (await import("./fleet.js")).fleetCommand(rest);
     case "config":
       return (await import("./config.js")).configCommand(rest);
     case "discover":
