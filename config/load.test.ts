@@ -201,7 +201,12 @@ describe("loadSiteConfig", () => {
 describe("broker file", () => {
   it("loads the example", async () => {
     expect(await loadBrokerConfig(join(EXAMPLES, "broker.yaml"))).toEqual({
-      listeners: { tcp: { host: "0.0.0.0", port: 1883 } },
+      listeners: {
+        tcp: { enabled: true, host: "0.0.0.0", port: 1883 },
+        http: { host: "0.0.0.0", port: 8080, websocketPath: "/mqtt", metrics: true },
+      },
+      limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
+      persistence: { type: "level" },
       logLevel: "info",
       anonymous: false,
       users: {
@@ -215,7 +220,9 @@ describe("broker file", () => {
 
   it("fills defaults and refuses unknown keys", () => {
     expect(parseBrokerConfig("logLevel: debug\n", "b.yaml")).toEqual({
-      listeners: { tcp: { host: "0.0.0.0", port: 1883 } },
+      listeners: { tcp: { enabled: true, host: "0.0.0.0", port: 1883 } },
+      limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
+      persistence: { type: "level" },
       logLevel: "debug",
     });
     expect(errorOf(() => parseBrokerConfig("listeners: { tcp: { port: 70000 } }\nauth: {}\n", "b.yaml")).message.split("\n")).toEqual([

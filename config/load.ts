@@ -84,8 +84,24 @@ export async function fileLocator(path: string): Promise<Locate> {
   return (p, atKey = false) => positionOf(doc, lineCounter, p, atKey);
 }
 
+/**
+ * Reads and validates a broker file. Certificate, key and store paths are resolved relative to the
+ * broker file (the result carries absolute paths); the files themselves are read by the broker.
+ */
 export async function loadBrokerConfig(path: string): Promise<BrokerConfig> {
-  return parseBrokerConfig(await readText(path), path);
+  const config = parseBrokerConfig(await readText(path), path);
+  const rel = (file: string) => resolve(dirname(path), file);
+  const { tls, http } = config.listeners;
+  const persistence = config.persistence.type === "level" && config.persistence.dir !== undefined ? { ...config.persistence, dir: rel(config.persistence.dir) } : config.persistence;
+  return {
+    ...config,
+    listeners: {
+      ...config.listeners,
+      ...(tls ? { tls: { ...tls, certFile: rel(tls.certFile), keyFile: rel(tls.keyFile), ...(tls.caFile ? { caFile: rel(tls.caFile) } : {}) } } : {}),
+      ...(http ? { http: { ...http, ...(http.tls ? { tls: { certFile: rel(http.tls.certFile), keyFile: rel(http.tls.keyFile) } } : {}) } } : {}),
+    },
+    persistence,
+  };
 }
 
 async function readText(path: string): Promise<string> {
