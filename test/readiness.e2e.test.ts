@@ -3,7 +3,7 @@
  * VISCA camera over IP, a NovaStar LED wall, an X32 mixer, the encryptor on a 9600-baud pty, a
  * conference-bridge stand-in) and the agent. The check runs remotely (`readiness.run` over MQTT, the
  * report retained on `readiness`) and locally (`roomgate check`, the compiled CLI, through the
- * agent). Broken devices fail the right item with the reason; `--fix` repairs what the prepare
+ * agent). Broken devices and a slow path to the bridge fail the right item with the reason; `--fix` repairs what the prepare
  * scene can, and leaves the encryptor (which nothing may control) failing.
  */
 import { execFile } from "node:child_process";
@@ -22,7 +22,10 @@ import { startNovastarSimulator, type NovastarSimHandle } from "../simulators/no
 import { startViscaSimulator, type UdpCameraHandle } from "../simulators/visca/index.js";
 import { startX32Simulator } from "../simulators/x32/index.js";
 import { startHostSimulator } from "../simulators/host.js";
+import { tcpConnect } from "../agent/readiness/hosts.js";
+import { systemClock } from "../drivers/clock.js";
 import { memoryLogger } from "./helpers/logger.js";
+import { slowLink } from "./helpers/net.js";
 import { Watcher } from "./helpers/mqtt.js";
 
 const SITE = "district-11";
@@ -38,6 +41,8 @@ let enc: Enc1SimHandle;
 let bridge: Awaited<ReturnType<typeof startHostSimulator>>;
 let agent: Agent;
 let ops: Watcher;
+/** Extra round-trip time of the path to the conference bridge (a slow WAN), ms. */
+let bridgeLatencyMs = 0;
 let n = 0;
 
 async function command(device: string | undefined, action: string, args: Record<string, unknown>, timeoutMs = 30_000): Promise<any> {
@@ -109,7 +114,7 @@ beforeAll(async () => {
   siteFile = path.join(dir, "site.yaml");
   writeFileSync(siteFile, stringify(site));
   ops = await Watcher.connect(broker.url, `${T}/#`);
-  agent = new Agent({ config: siteConfigSchema.parse(site), logger, version: "0.0.0-test", bootSeq: 3, mqttBackoff: { initialMs: 50, maxMs: 300 } });
+  agent = new Agent({ config: siteConfigSchema.parse(site), logger, version: "0.0.0-test", bootSeq: 3, mqttBackoff: { initialMs: 50, maxMs: 300 }, connect: slowLink(tcpConnect(systemClock), () => bridgeLatencyMs) });
   await agent.start();
   for (const d of ["cam", "led-wall", "mixer"]) await ops.waitFor((m) => m.topic === `${T}/dev/${d}/health` && m.json.status === "ok", 10_000, `${d} ok`);
   await ops.waitFor((m) => m.topic === `${T}/dev/enc-1/state` && m.json.state.secure === true, 10_000, "encryptor SECURE");
@@ -186,6 +191,20 @@ describe("readiness, seen by a technician and by the centre", () => {
     expect(i["led-wall.input"]).toMatchObject({ result: "skip", code: "unreachable" });
     cam.faults.slowMs = 0;
     await led.replug();
+  });
+
+  it("a slow path to the conference bridge fails its RTT item with the time measured over real TCP; an unplugged bridge is unreachable", async () => {
+    bridgeLatencyMs = 400;
+    const slow = byId((await command(undefined, "readiness.run", {})).data)["bridge.rtt"];
+    expect(slow).toMatchObject({ result: "fail", code: "slow_host", fix: expect.stringContaining("network team") });
+    expect(slow.message).toMatch(/^RTT 4\d\d(\.\d+)? ms is above 150 ms$/);
+    expect(slow.actual.samples).toHaveLength(3);
+    bridgeLatencyMs = 0;
+    await bridge.unplug();
+    const down = byId((await command(undefined, "readiness.run", {})).data)["bridge.rtt"];
+    expect(down).toMatchObject({ result: "fail", code: "unreachable", message: expect.stringContaining("ECONNREFUSED") });
+    await bridge.replug();
+    expect(byId((await command(undefined, "readiness.run", {})).data)["bridge.rtt"].result).toBe("pass");
   });
 
   it("a second request while a check runs is answered busy with the running check's id", async () => {
