@@ -101,6 +101,13 @@ beforeAll(async () => {
               { verify: ["cam", "led-wall", "mixer"] },
             ],
           },
+          presentation: {
+            steps: [
+              { device: "cam", action: "home" },
+              { device: "led-wall", action: "input.select", args: { input: "dp" }, timeoutMs: 1500 },
+              { device: "mixer", action: "mute.set", args: { channel: "lectern-mic", on: false } },
+            ],
+          },
         },
       },
     },
@@ -215,6 +222,22 @@ describe("readiness, seen by a technician and by the centre", () => {
     expect(second).toMatchObject({ status: "error", error: { code: "busy", details: { running: started.json.data.check } } });
     expect((await first).status).toBe("ok");
     cam.faults.slowMs = 0;
+  });
+
+  it("scene.run reports each step; a failing step stops the scene and the rest are skipped", async () => {
+    await led.unplug();
+    const mark = ops.seen.length;
+    const res = await command(undefined, "scene.run", { scene: "presentation" });
+    expect(res.status).toBe("ok");
+    expect(res.data).toMatchObject({ scene: "presentation", room: "hall", status: "failed" });
+    expect(res.data.steps.map((s: any) => `${s.index} ${s.device} ${s.action} ${s.status}`)).toEqual([
+      "0 cam home ok", "1 led-wall input.select error", "2 mixer mute.set skipped",
+    ]);
+    expect(res.data.steps[1].error.code).toMatch(/^(not_connected|timeout|unreachable)$/);
+    const steps = ops.seen.slice(mark).filter((m) => m.topic === `${T}/event` && m.json.type === "scene.step");
+    expect(steps.map((m) => m.json.data.step.status)).toEqual(["ok", "error", "skipped"]);
+    await led.replug();
+    await ops.next((m) => m.topic === `${T}/dev/led-wall/health` && m.json.status === "ok", 10_000, "led-wall back");
   });
 
   it("roomgate check --json prints the report; exit 0 when it passes", async () => {
