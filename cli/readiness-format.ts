@@ -119,6 +119,6 @@ export function fleetTable(rows: FleetRow[], s: Style): string {
     lines.push(`${r.site.padEnd(width)}  ${paint(s, kind(r.overall), label)}  ${failing}`);
   }
   const n = (o: string) => rows.filter((r) => r.overall === o).length;
-  lines.push("", `${rows.length} sites: ${n("pass")} pass, ${n("warn")} warn, ${n("fail")} fail, ${rows.length - n("pass") - n("warn") - n("fail")} without a report`);
+  lines.push("", `${rows.length} site${rows.length === 1 ? "" : "s"}: ${n("pass")} pass, ${n("warn")} warn, ${n("fail")} fail, ${rows.length - n("pass") - n("warn") - n("fail")} without a report`);
   return lines.join("\n");
 }
