@@ -93,9 +93,9 @@ main(process.argv.slice(2)).then(
     } else if ((err as { code?: string }).code === "bad_config") {
       process.stderr.write(`roomgate: invalid config\n${(err as Error).message}\n`);
       process.exitCode = 2;
-    } else if (err instanceof Error && typeof (err as { code?: unknown }).code === "string") {
+    } else if (err instanceof Error && typeof (err as Error & { code?: unknown }).code === "string") {
       // A coded error is an expected failure (broker unreachable, login refused): its message says it all.
-      process.stderr.write(`roomgate: ${err.message} [${(err as { code: string }).code}]\n`);
+      process.stderr.write(`roomgate: ${err.message} [${String((err as Error & { code: string }).code)}]\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`roomgate: ${(err as Error).stack ?? String(err)}\n`);
