@@ -39,6 +39,7 @@ describe("parseSiteConfig", () => {
       broker: { url: "mqtts://broker.lan:8883", keepaliveSec: 30, outboxLimit: 10000, outboxMaxBytes: 33554432, outboxMaxAgeSec: 604800 },
       agent: { pollIntervalMs: 5000, commandTimeoutMs: 10000, logLevel: "info" },
       devices: {},
+      readiness: { deadlineMs: 20000, deviceTimeoutMs: 10000, slowMs: 3000, schedule: { beforeMinutes: [], sessions: [] } },
     });
   });
 
