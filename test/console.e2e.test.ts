@@ -17,7 +17,7 @@ import { hashPassword } from "../broker/password.js";
 import { startDemo, type RunningDemo } from "../cli/demo-run.js";
 import { siteConfigSchema } from "../config/site.js";
 import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
-import { CHROMIUM, launch, logIn, openPage, recordStatuses, settled, statuses, type ConsolePage } from "./helpers/browser.js";
+import { CHROMIUM, launch, logIn, openPage, recordStatuses, answered, statuses, type ConsolePage } from "./helpers/browser.js";
 import { relocatedSite } from "./helpers/demo-site.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
@@ -120,6 +120,7 @@ suite("the operator console, in a browser, against the demo", () => {
     const page = op.page;
     await logIn(page, OPERATOR.user, OPERATOR.password);
     await page.locator('[data-conn="online"]').waitFor();
+    await page.locator('.who[data-role="operator"]').waitFor();
     expect(await page.locator(".who").textContent()).toContain("op-anna · operator");
     const tile7 = page.locator(`li[data-site="${S7}"]`);
     const tile11 = page.locator(`li[data-site="${S11}"]`);
@@ -143,8 +144,7 @@ suite("the operator console, in a browser, against the demo", () => {
     await expect.poll(() => fact(page, "cam-main", "pan").textContent(), { timeout: 10_000 }).toBe("0");
     await recordStatuses(page);
     const key = `${S7}/cam-main/preset`;
-    await card(page, "cam-main").getByRole("button", { name: "3", exact: true }).click();
-    expect(await settled(page, key)).toBe("ok");
+    expect(await answered(page, key, () => card(page, "cam-main").getByRole("button", { name: "Preset 3", exact: true }).click())).toBe("ok");
     expect(await statuses(page, key)).toEqual(["pending", "ok"]);
     expect(await page.locator(`[data-key="${key}"]`).textContent()).toContain("preset.recall (preset 3): done");
     expect(await where("cam-main")).toContain("pan=1200 tilt=-300");
@@ -154,11 +154,11 @@ suite("the operator console, in a browser, against the demo", () => {
     expect(audit.json.data.status).toBe("ok");
   });
 
-  it("nudges a camera (move, then stop once it answered) and switches the LED wall, a display and a microphone", async () => {
+  it("nudges a camera (move, then stop once it answered) and switches the LED wall, a display and a microphone", { timeout: 60_000 }, async () => {
     const page = op.page;
     const ptz = `${S7}/cam-main/ptz`;
     const mark = mqtt.seen.length;
-    await card(page, "cam-main").getByRole("button", { name: "Nudge right" }).click();
+    await card(page, "cam-main").getByRole("button", { name: /^Nudge right/ }).click();
     const stop = await mqtt.waitFor((m) => m.topic === `${T7}/cmd/${OPERATOR.user}` && m.json?.action === "stop", 10_000, "stop after the nudge", mark);
     expect(stop.json.device).toBe("cam-main");
     await expect.poll(async () => (await page.locator(`[data-key="${ptz}"]`).getAttribute("data-status")) ?? "", { timeout: 10_000 }).toBe("ok");
@@ -167,24 +167,20 @@ suite("the operator console, in a browser, against the demo", () => {
 
     const led = card(page, "led-wall");
     await led.getByLabel("Input").selectOption("dp");
-    await led.getByRole("button", { name: "Switch" }).click();
-    expect(await settled(page, `${S7}/led-wall/video`)).toBe("ok");
+    expect(await answered(page, `${S7}/led-wall/video`, () => led.getByRole("button", { name: "Switch" }).click())).toBe("ok");
     await expect.poll(() => fact(page, "led-wall", "input").textContent(), { timeout: 10_000 }).toBe("dp");
-    await led.getByRole("button", { name: "Blank" }).click();
-    expect(await settled(page, `${S7}/led-wall/video`)).toBe("ok");
+    expect(await answered(page, `${S7}/led-wall/video`, () => led.getByRole("button", { name: "Blank", exact: true }).click())).toBe("ok");
     await expect.poll(() => fact(page, "led-wall", "blanked").textContent(), { timeout: 10_000 }).toBe("yes");
     await led.getByRole("button", { name: "Show picture" }).click();
     await expect.poll(() => fact(page, "led-wall", "blanked").textContent(), { timeout: 10_000 }).toBe("no");
 
     const left = card(page, "side-displays").locator('section[aria-label="Display left"]');
-    await left.getByRole("button", { name: "Blank" }).click();
-    expect(await settled(page, `${S7}/side-displays/left`)).toBe("ok");
+    expect(await answered(page, `${S7}/side-displays/left`, () => left.getByRole("button", { name: "Blank left" }).click())).toBe("ok");
     await expect.poll(() => left.locator('dd[data-field="blanked"]').textContent(), { timeout: 10_000 }).toBe("yes");
 
     const mic = card(page, "mixer").locator('tr[data-channel="lectern-mic"]');
-    await mic.getByRole("button", { name: "Mute lectern-mic" }).click();
-    expect(await settled(page, `${S7}/mixer/lectern-mic`)).toBe("ok");
-    await mic.getByRole("button", { name: "Unmute lectern-mic" }).waitFor({ timeout: 10_000 });
+    expect(await answered(page, `${S7}/mixer/lectern-mic`, () => mic.getByRole("button", { name: "Mute lectern-mic" }).click())).toBe("ok");
+    await mic.locator('button[aria-label="Mute lectern-mic"][aria-pressed="true"]').waitFor({ timeout: 10_000 });
     await shot(page, "site");
   });
 
@@ -192,8 +188,7 @@ suite("the operator console, in a browser, against the demo", () => {
     const page = op.page;
     expect(await demo.sims.control("error cam-main not_executable")).toContain("errorReply=not_executable");
     try {
-      await card(page, "cam-main").getByRole("button", { name: "2", exact: true }).click();
-      expect(await settled(page, `${S7}/cam-main/preset`)).toBe("error");
+      expect(await answered(page, `${S7}/cam-main/preset`, () => card(page, "cam-main").getByRole("button", { name: "Preset 2", exact: true }).click())).toBe("error");
       expect(await page.locator(`[data-key="${S7}/cam-main/preset"]`).textContent()).toMatch(/preset\.recall \(preset 2\): error — device_error: /);
     } finally {
       await demo.sims.control("error cam-main off");

@@ -127,7 +127,7 @@ function ctxOf(s: Session): ViewCtx {
       const known = s.scenes.get(site);
       if (known !== undefined || !canControl || s.fleet.sites.get(site)?.agent?.state !== "online" || s.commands.isPending(`${site}/scenes`)) return known;
       s.commands.send(`${site}/scenes`, site, undefined, "scene.list", {}, (rec) => {
-        s.scenes.set(site, rec.status === "ok" ? (rec.data as SceneInfo) : { error: `not available (${rec.error?.code ?? rec.status}: ${rec.error?.message ?? ""})` });
+        s.scenes.set(site, rec.status === "ok" ? (rec.data as SceneInfo) : { error: `not available from this agent (${rec.error?.code ?? rec.status})` });
         schedule();
       });
       return undefined;

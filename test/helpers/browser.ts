@@ -73,9 +73,23 @@ export function statuses(page: Page, key: string): Promise<string[]> {
   return page.evaluate((k) => (window as unknown as { __statuses: Record<string, string[]> }).__statuses[k] ?? [], key);
 }
 
-/** Waits until the command line of `key` shows a settled status, and returns it. */
-export async function settled(page: Page, key: string, timeoutMs = 20_000): Promise<string> {
+/**
+ * Clicks (or does whatever `act` does) and waits until the command line of `key` shows the answer
+ * to a new command (not the one it showed before): returns its status.
+ */
+export async function answered(page: Page, key: string, act: () => Promise<void>, timeoutMs = 20_000): Promise<string> {
   const line = page.locator(`[data-key="${key}"]`).first();
-  await line.and(page.locator(`[data-status]:not([data-status="pending"]):not([data-status="none"])`)).waitFor({ timeout: timeoutMs });
-  return (await line.getAttribute("data-status")) ?? "";
+  const before = (await line.count()) > 0 ? await line.getAttribute("data-cmd") : null;
+  await act();
+  const handle = await page.waitForFunction(
+    ([k, b]) => {
+      const el = document.querySelector(`[data-key="${k}"]`);
+      const id = el?.getAttribute("data-cmd") ?? "";
+      const status = el?.getAttribute("data-status") ?? "none";
+      return id !== "" && id !== b && status !== "pending" && status !== "none" ? status : false;
+    },
+    [key, before ?? ""] as const,
+    { timeout: timeoutMs },
+  );
+  return (await handle.jsonValue()) as string;
 }

@@ -52,7 +52,7 @@ function argsText(args: Record<string, unknown>): string {
 /** The latest command of a control: pending, or the agent's answer. Announced to screen readers. */
 export function commandLine(ctx: ViewCtx, key: string): TemplateResult {
   const rec = ctx.commands.latest(key);
-  return html`<p class="cmd ${rec ? `cmd-${rec.status}` : ""}" role="status" aria-live="polite" data-key=${key} data-status=${rec?.status ?? "none"}>
+  return html`<p class="cmd ${rec ? `cmd-${rec.status}` : ""}" role="status" aria-live="polite" data-key=${key} data-cmd=${rec?.id ?? ""} data-status=${rec?.status ?? "none"}>
     ${rec === undefined ? nothing : describeCommand(rec)}
   </p>`;
 }
@@ -70,16 +70,21 @@ export function describeCommand(rec: CommandRecord): string {
   }
 }
 
-/** A button that sends one command; disabled for monitors and while that control's command is pending. */
-export function cmdButton(ctx: ViewCtx, key: string, label: string, send: () => void, opts: { pressed?: boolean; title?: string; cls?: string } = {}): TemplateResult {
+/**
+ * A button that sends one command; disabled for monitors and while that control's command is
+ * pending. `name` is its accessible name when the visible label is a symbol or a bare number (it
+ * contains the visible label, so speech users can say what they see).
+ */
+export function cmdButton(ctx: ViewCtx, key: string, label: string, send: () => void, opts: { pressed?: boolean; name?: string; cls?: string } = {}): TemplateResult {
   const pending = ctx.commands.isPending(key);
-  const title = !ctx.canControl ? "read-only: your role cannot send commands" : (opts.title ?? label);
+  const title = !ctx.canControl ? "read-only: your role cannot send commands" : (opts.name ?? label);
   return html`<button
     type="button"
     class=${opts.cls ?? ""}
     ?disabled=${!ctx.canControl || pending}
     aria-busy=${pending ? "true" : "false"}
     aria-pressed=${opts.pressed === undefined ? nothing : String(opts.pressed)}
+    aria-label=${opts.name ?? nothing}
     title=${title}
     @click=${() => ctx.canControl && send()}
   >${label}</button>`;

@@ -77,7 +77,7 @@ function camera(ctx: ViewCtx, site: string, id: string, meta: DeviceMeta, s: Sta
     ${a["preset.recall"]
       ? html`<div class="controls" role="group" aria-label="Presets of ${id}">
             <span class="label">Preset</span>
-            ${PRESETS.map((p) => cmdButton(ctx, presetKey, String(p), () => ctx.send(presetKey, site, id, "preset.recall", { preset: p }), { title: `Recall preset ${p}` }))}
+            ${PRESETS.map((p) => cmdButton(ctx, presetKey, String(p), () => ctx.send(presetKey, site, id, "preset.recall", { preset: p }), { name: `Preset ${p}` }))}
             <form class="inline" @submit=${other}>
               <label class="vh" for="preset-${id}">Other preset of ${id}</label>
               <input id="preset-${id}" name="preset" type="number" min="0" max="254" inputmode="numeric" placeholder="#" ?disabled=${!ctx.canControl} />
@@ -88,12 +88,12 @@ function camera(ctx: ViewCtx, site: string, id: string, meta: DeviceMeta, s: Sta
       : nothing}
     ${a.move
       ? html`<div class="controls ptz" role="group" aria-label="Pan, tilt and zoom of ${id}">
-            ${cmdButton(ctx, ptzKey, "◀", () => nudge("move", "left"), { title: "Nudge left" })}
-            ${cmdButton(ctx, ptzKey, "▲", () => nudge("move", "up"), { title: "Nudge up" })}
-            ${cmdButton(ctx, ptzKey, "▼", () => nudge("move", "down"), { title: "Nudge down" })}
-            ${cmdButton(ctx, ptzKey, "▶", () => nudge("move", "right"), { title: "Nudge right" })}
-            ${a.zoom ? cmdButton(ctx, ptzKey, "Zoom +", () => nudge("zoom", "tele"), { title: "Zoom in a little" }) : nothing}
-            ${a.zoom ? cmdButton(ctx, ptzKey, "Zoom −", () => nudge("zoom", "wide"), { title: "Zoom out a little" }) : nothing}
+            ${cmdButton(ctx, ptzKey, "◀", () => nudge("move", "left"), { name: "Nudge left ◀" })}
+            ${cmdButton(ctx, ptzKey, "▲", () => nudge("move", "up"), { name: "Nudge up ▲" })}
+            ${cmdButton(ctx, ptzKey, "▼", () => nudge("move", "down"), { name: "Nudge down ▼" })}
+            ${cmdButton(ctx, ptzKey, "▶", () => nudge("move", "right"), { name: "Nudge right ▶" })}
+            ${a.zoom ? cmdButton(ctx, ptzKey, "Zoom +", () => nudge("zoom", "tele"), { name: "Zoom + (in a little)" }) : nothing}
+            ${a.zoom ? cmdButton(ctx, ptzKey, "Zoom −", () => nudge("zoom", "wide"), { name: "Zoom − (out a little)" }) : nothing}
             ${a.home ? cmdButton(ctx, ptzKey, "Home", () => ctx.send(ptzKey, site, id, "home")) : nothing}
           </div>
           ${commandLine(ctx, ptzKey)}`
@@ -127,7 +127,7 @@ function ledwall(ctx: ViewCtx, site: string, id: string, meta: DeviceMeta, s: St
   return html`${facts([["input", s.input], ["blanked", blanked ? "yes" : "no"], ["brightness %", s.brightness], ["frozen", s.frozen], ["test pattern", s.testPattern]])}
     <div class="controls">
       ${meta.actions["input.select"] ? inputPicker(ctx, key, "Input", argEnum(meta.actions, "input.select", "input") ?? LED_INPUTS, s.input, (input) => ctx.send(key, site, id, "input.select", { input })) : nothing}
-      ${meta.actions["blank.set"] ? cmdButton(ctx, key, blanked ? "Show picture" : "Blank", () => ctx.send(key, site, id, "blank.set", { on: !blanked }), { pressed: blanked }) : nothing}
+      ${meta.actions["blank.set"] ? cmdButton(ctx, key, blanked ? "Show picture" : "Blank", () => ctx.send(key, site, id, "blank.set", { on: !blanked })) : nothing}
     </div>
     ${commandLine(ctx, key)}`;
 }
@@ -143,7 +143,7 @@ function displays(ctx: ViewCtx, site: string, id: string, meta: DeviceMeta, s: S
       ${facts([["power", d.power], ["input", d.input], ["blanked", blanked ? "yes" : "no"], ["brightness %", d.brightness]])}
       <div class="controls">
         ${meta.actions["input.select"] ? inputPicker(ctx, key, "Input", inputs, d.input, (input) => ctx.send(key, site, id, "input.select", { input, display: name })) : nothing}
-        ${meta.actions["blank.set"] ? cmdButton(ctx, key, blanked ? "Show picture" : "Blank", () => ctx.send(key, site, id, "blank.set", { on: !blanked, display: name }), { pressed: blanked }) : nothing}
+        ${meta.actions["blank.set"] ? cmdButton(ctx, key, blanked ? "Show picture" : "Blank", () => ctx.send(key, site, id, "blank.set", { on: !blanked, display: name }), { name: `${blanked ? "Show picture" : "Blank"} ${name}` }) : nothing}
       </div>
       ${commandLine(ctx, key)}
     </section>`;
@@ -163,11 +163,11 @@ function audio(ctx: ViewCtx, site: string, id: string, meta: DeviceMeta, s: Stat
             <th scope="row">${name}</th>
             <td>${c.muted === null || c.muted === undefined || !meta.actions["mute.set"]
               ? show(c.muted)
-              : cmdButton(ctx, key, muted ? "Muted" : "Live", () => ctx.send(key, site, id, "mute.set", { channel: name, on: !muted }), { pressed: muted, title: muted ? `Unmute ${name}` : `Mute ${name}`, cls: muted ? "muted" : "" })}</td>
+              : cmdButton(ctx, key, "Mute", () => ctx.send(key, site, id, "mute.set", { channel: name, on: !muted }), { pressed: muted, name: `Mute ${name}`, cls: "mute" })}</td>
             <td data-field="level">${typeof c.levelDb === "number" ? c.levelDb.toFixed(1) : show(c.levelDb)}</td>
             <td class="controls">${meta.actions["level.step"] && typeof c.levelDb === "number"
-              ? html`${cmdButton(ctx, key, "−3", () => ctx.send(key, site, id, "level.step", { channel: name, db: -3 }), { title: `Lower ${name} by 3 dB` })}
-                  ${cmdButton(ctx, key, "+3", () => ctx.send(key, site, id, "level.step", { channel: name, db: 3 }), { title: `Raise ${name} by 3 dB` })}`
+              ? html`${cmdButton(ctx, key, "−3", () => ctx.send(key, site, id, "level.step", { channel: name, db: -3 }), { name: `−3 dB ${name}` })}
+                  ${cmdButton(ctx, key, "+3", () => ctx.send(key, site, id, "level.step", { channel: name, db: 3 }), { name: `+3 dB ${name}` })}`
               : nothing}</td>
           </tr>
           <tr class="cmd-row"><td colspan="4">${commandLine(ctx, key)}</td></tr>`;

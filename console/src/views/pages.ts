@@ -52,7 +52,7 @@ function scenes(ctx: ViewCtx, site: Site): TemplateResult | typeof nothing {
       const key = `${site.id}/scene/${room}`;
       return html`<div class="controls" role="group" aria-label="Scenes of ${room}">
           <span class="label">${site.meta?.rooms?.[room]?.name ?? room}</span>
-          ${Object.entries(list).map(([scene, s]) => cmdButton(ctx, key, scene, () => ctx.send(key, site.id, undefined, "scene.run", { scene, room }), { title: s.description ?? `Run scene ${scene}` }))}
+          ${Object.entries(list).map(([scene, s]) => cmdButton(ctx, key, scene, () => ctx.send(key, site.id, undefined, "scene.run", { scene, room }), { name: `${scene}: run scene${s.description ? ` (${s.description})` : ""}` }))}
         </div>
         ${commandLine(ctx, key)}`;
     })}
@@ -87,7 +87,7 @@ function alarmTable(ctx: ViewCtx, rows: ReturnType<ViewCtx["fleet"]["alarms"]>, 
           <td>${fmtTime(alarm.raisedAt)}</td>
           <td>${alarm.ack
             ? html`<span data-acked=${alarm.ack.user}>by ${alarm.ack.user} at ${fmtTime(alarm.ack.at)}</span>`
-            : cmdButton(ctx, key, "Acknowledge", () => ctx.send(key, site, undefined, "alarm.ack", { alarm: id }), { title: `Acknowledge ${id}` })}
+            : cmdButton(ctx, key, "Acknowledge", () => ctx.send(key, site, undefined, "alarm.ack", { alarm: id }), { name: `Acknowledge ${id}` })}
             ${commandLine(ctx, key)}</td>
         </tr>`;
       })}
@@ -138,7 +138,7 @@ export function readinessView(ctx: ViewCtx): TemplateResult {
             <td>${fmtTime(r?.ts)}</td>
             <td>${r?.requestedBy ?? "–"}${r?.trigger ? html`<br /><span class="sub">${r.trigger}</span>` : nothing}</td>
             <td>${r ? reportDetails(r) : nothing}</td>
-            <td>${cmdButton(ctx, key, "Run check", () => ctx.send(key, s.id, undefined, "readiness.run", {}), { title: `Run a readiness check of ${s.id}` })}${commandLine(ctx, key)}</td>
+            <td>${cmdButton(ctx, key, "Run check", () => ctx.send(key, s.id, undefined, "readiness.run", {}), { name: `Run check ${s.id}` })}${commandLine(ctx, key)}</td>
           </tr>`;
         })}
       </tbody>
