@@ -1,8 +1,11 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * A real browser for the console's e2e tests: playwright-core driving Debian's chromium (no browser
  * download: .ci/run installs the `chromium` package when it is missing). Every request the page
  * makes and every console error it logs is recorded, so tests can assert that nothing leaves the
- * broker's origin and that no Content-Security-Policy violation happened.
+ * broker's origin and that no Content-Security-Policy violation happened. (The DOM lib above is for
+ * the page.evaluate callbacks, which run in the browser.)
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";

@@ -52,10 +52,13 @@ function argsText(args: Record<string, unknown>): string {
 /** The latest command of a control: pending, or the agent's answer. Announced to screen readers. */
 export function commandLine(ctx: ViewCtx, key: string): TemplateResult {
   const rec = ctx.commands.latest(key);
-  return html`<p class="cmd ${rec ? `cmd-${rec.status}` : ""}" role="status" aria-live="polite" data-key=${key} data-cmd=${rec?.id ?? ""} data-status=${rec?.status ?? "none"}>
+  return html`<p class="cmd ${rec ? `cmd-${rec.status}` : ""}" title=${rec?.error?.message ?? ""} role="status" aria-live="polite" data-key=${key} data-cmd=${rec?.id ?? ""} data-status=${rec?.status ?? "none"}>
     ${rec === undefined ? nothing : describeCommand(rec)}
   </p>`;
 }
+
+/** Long agent messages (an unknown action lists every known one) are clipped; the title has all. */
+const clip = (m: string): string => (m.length > 90 ? `${m.slice(0, 89)}…` : m);
 
 export function describeCommand(rec: CommandRecord): string {
   const what = `${rec.action}${argsText(rec.args)}`;
@@ -66,7 +69,7 @@ export function describeCommand(rec: CommandRecord): string {
     case "ok":
       return `${what}: done${took}`;
     default:
-      return `${what}: ${rec.status}${rec.error ? ` — ${rec.error.code}: ${rec.error.message}` : ""}${took}`;
+      return `${what}: ${rec.status}${rec.error ? ` — ${rec.error.code}: ${clip(rec.error.message)}` : ""}${took}`;
   }
 }
 
