@@ -42,6 +42,7 @@ describe("roomgate sim fault controls", () => {
     expect(await s.control("error cam bogus")).toMatch(/^refused: /);
     expect(JSON.parse((await s.control("status")).replace(/^.*faults=/, ""))).toMatchObject({ errorReply: "not_executable" });
     expect(await s.control("help")).toContain("visca:\n  error DEV CODE|off");
+    expect(await s.control("where cam")).toMatch(/^cam power=\w+ pan=-?\d+ tilt=-?\d+ zoom=\d+/);
     expect(await s.control("unplug nobody")).toContain('unknown device "nobody"');
     expect(await s.control("dance cam")).toContain('unknown control "dance"');
   });
