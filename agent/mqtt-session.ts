@@ -10,13 +10,13 @@
  * - Reconnect with exponential backoff and jitter, same client id (the broker drops the stale session).
  */
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import MqttClientModule from "mqtt/lib/client";
 import type { IClientOptions } from "mqtt/lib/client";
 import type { Clock, Logger, TimerHandle } from "../drivers/types.js";
 import { Backoff } from "../drivers/transport/backoff.js";
+import { readTlsFiles, type TlsFiles } from "./tls-files.js";
 import { OVERFLOW_EVENT, OutboxLog, type DropCounts, type DropReason } from "./outbox-log.js";
 
 // Only mqtt's client module is loaded (not its websocket/browser stack); its CommonJS build the class as `default`.
@@ -32,7 +32,7 @@ export interface SessionOptions {
   username?: string;
   password?: string;
   /** For mqtts://: PEM files read at every connect (a renewed certificate needs no restart). */
-  tls?: { caFile?: string | undefined; certFile?: string | undefined; keyFile?: string | undefined };
+  tls?: TlsFiles;
   keepaliveSec: number;
   will: { topic: string; payload: object };
   /** Most messages the outbox holds; beyond it the policy in `makeRoom` drops one. */
@@ -140,21 +140,6 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     return this.outbox.map(({ topic, payload }) => ({ topic, payload }));
   }
 
-  /** The CA, certificate and key of `opts.tls`, read now; an Error (naming the file, not its content) when one cannot be. */
-  private tlsFiles(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | Error {
-    const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
-    const want = { ca: this.opts.tls?.caFile, cert: this.opts.tls?.certFile, key: this.opts.tls?.keyFile };
-    for (const [k, file] of Object.entries(want) as Array<[keyof typeof out, string | undefined]>) {
-      if (file === undefined) continue;
-      try {
-        out[k] = readFileSync(file);
-      } catch (err) {
-        return new Error(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
-    return out;
-  }
-
   start(): void {
     const u = new URL(this.opts.url);
     const secure = u.protocol === "mqtts:" || u.protocol === "ssl:";
@@ -165,7 +150,7 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     const build = () => {
       let socket: net.Socket;
       if (secure) {
-        const files = this.tlsFiles();
+        const files = readTlsFiles(this.opts.tls);
         if (files instanceof Error) {
           // Logged once per attempt; the socket fails and the usual backoff retries (the file may come back).
           this.logger.error({ err: files.message }, "cannot read the broker TLS files");
