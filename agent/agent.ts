@@ -79,6 +79,7 @@ export class Agent {
     };
     if (broker.username !== undefined) sessionOpts.username = broker.username;
     if (broker.password !== undefined) sessionOpts.password = broker.password;
+    if (broker.tls !== undefined) sessionOpts.tls = broker.tls;
     if (opts.mqttBackoff) sessionOpts.backoff = opts.mqttBackoff;
     if (opts.stateDir !== undefined) sessionOpts.outboxDir = path.join(opts.stateDir, `${this.site}.outbox`);
     this.session = new MqttSession(sessionOpts);

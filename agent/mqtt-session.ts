@@ -10,6 +10,7 @@
  * - Reconnect with exponential backoff and jitter, same client id (the broker drops the stale session).
  */
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import MqttClientModule from "mqtt/lib/client";
@@ -30,6 +31,8 @@ export interface SessionOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** For mqtts://: PEM files read at every connect (a renewed certificate needs no restart). */
+  tls?: { caFile?: string | undefined; certFile?: string | undefined; keyFile?: string | undefined };
   keepaliveSec: number;
   will: { topic: string; payload: object };
   /** Most messages the outbox holds; beyond it the policy in `makeRoom` drops one. */
@@ -137,6 +140,21 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     return this.outbox.map(({ topic, payload }) => ({ topic, payload }));
   }
 
+  /** The CA, certificate and key of `opts.tls`, read now; an Error (naming the file, not its content) when one cannot be. */
+  private tlsFiles(): { ca?: Buffer; cert?: Buffer; key?: Buffer } | Error {
+    const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+    const want = { ca: this.opts.tls?.caFile, cert: this.opts.tls?.certFile, key: this.opts.tls?.keyFile };
+    for (const [k, file] of Object.entries(want) as Array<[keyof typeof out, string | undefined]>) {
+      if (file === undefined) continue;
+      try {
+        out[k] = readFileSync(file);
+      } catch (err) {
+        return new Error(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    return out;
+  }
+
   start(): void {
     const u = new URL(this.opts.url);
     const secure = u.protocol === "mqtts:" || u.protocol === "ssl:";
@@ -145,7 +163,20 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     // Our own stream builder: Nagle's algorithm off (it alone adds tens of ms to small messages),
     // and only net/tls are loaded (not mqtt's websocket stack).
     const build = () => {
-      const socket = secure ? tls.connect({ host, port, servername: host }) : net.createConnection({ host, port });
+      let socket: net.Socket;
+      if (secure) {
+        const files = this.tlsFiles();
+        if (files instanceof Error) {
+          // Logged once per attempt; the socket fails and the usual backoff retries (the file may come back).
+          this.logger.error({ err: files.message }, "cannot read the broker TLS files");
+          socket = new net.Socket();
+          process.nextTick(() => socket.destroy(files));
+          return socket;
+        }
+        socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...files });
+      } else {
+        socket = net.createConnection({ host, port });
+      }
       socket.setNoDelay(true);
       return socket;
     };

@@ -18,7 +18,7 @@ import { Acl, checkClientId, identityOf } from "./acl.js";
 import { DEFAULT_SCRYPT, dummyHash, nodeScrypt, parseScryptHash, PasswordHashError, verifyPassword, type ParsedScrypt, type ScryptFn } from "./password.js";
 import type { BrokerHooks } from "./server.js";
 
-export type ConnectRefusal = "no_username" | "bad_credentials" | "client_id" | "will" | "error";
+export type ConnectRefusal = "no_username" | "bad_credentials" | "client_id" | "will" | "certificate" | "connection_limit" | "error";
 type Who = BrokerRole | "anonymous";
 
 /** Counts of refused operations, for the metrics endpoint to come. Plain numbers: read them any time. */
@@ -30,7 +30,7 @@ export interface DenialCounts {
 
 export function emptyDenialCounts(): DenialCounts {
   const byWho = (): Record<Who, number> => ({ agent: 0, operator: 0, monitor: 0, admin: 0, anonymous: 0 });
-  return { connect: { no_username: 0, bad_credentials: 0, client_id: 0, will: 0, error: 0 }, publish: byWho(), subscribe: byWho() };
+  return { connect: { no_username: 0, bad_credentials: 0, client_id: 0, will: 0, certificate: 0, connection_limit: 0, error: 0 }, publish: byWho(), subscribe: byWho() };
 }
 
 export interface BrokerAuthOptions {
@@ -40,6 +40,16 @@ export interface BrokerAuthOptions {
   logger: Logger;
   /** Tests inject a counting scrypt. */
   scrypt?: ScryptFn;
+  /**
+   * The CN of the client certificate the TLS listener verified for this connection, if any. When
+   * there is one it must equal the username: a certificate issued to one user cannot carry another's
+   * password.
+   */
+  certCNOf?: (client: Client) => string | undefined;
+  /** Last check of a verified connection (connection limits); a refusal is returned as is. */
+  admit?: (client: Client, username: string) => { reason: ConnectRefusal; code: number; fields: Record<string, unknown> } | undefined;
+  /** Last check of an allowed subscription (filters per client). */
+  allowSubscription?: (client: Client, filter: string, who: string) => boolean;
 }
 
 export interface BrokerAuth {
@@ -47,6 +57,13 @@ export interface BrokerAuth {
   readonly denials: DenialCounts;
   /** The verified user of a connected client (undefined for anonymous or unknown clients). */
   userOf(client: Client): string | undefined;
+  /** The role of a connected client ("anonymous" without a username). */
+  roleOf(client: Client): BrokerRole | "anonymous" | undefined;
+  /**
+   * Checks a username and password outside MQTT (the metrics endpoint's basic auth) at the same
+   * constant cost as a CONNECT. The user's role, or undefined.
+   */
+  verify(username: string, password: Buffer | string): Promise<BrokerRole | undefined>;
 }
 
 interface Session {
@@ -91,10 +108,21 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
     done(authError(code, `connection refused: ${reason}`), false);
   };
   const who = (s: Session | undefined): Who => s?.acl?.identity.role ?? "anonymous";
+  /** Exactly one scrypt call whether or not the user exists or has a password. */
+  const verifyUser = async (username: string, password: Buffer | string) => {
+    const entry = users.get(username);
+    const ok = await verifyPassword(entry?.hash ?? dummy, typeof password === "string" ? Buffer.from(password, "utf8") : password, scrypt);
+    return ok && entry !== undefined && entry.hash !== undefined ? entry : undefined;
+  };
 
   return {
     denials,
     userOf: (client) => sessions.get(client)?.username,
+    roleOf: (client) => {
+      const s = sessions.get(client);
+      return s === undefined ? undefined : (s.acl?.identity.role ?? "anonymous");
+    },
+    verify: async (username, password) => (await verifyUser(username, password))?.user.role,
     hooks: {
       preConnect(client, packet, callback) {
         // The will is only visible here; authenticate checks it against the user's rules.
@@ -112,13 +140,11 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
           refuseConnect(client, "no_username", 5, {}, done);
           return;
         }
-        const entry = users.get(username);
-        const stored = entry?.hash ?? dummy;
-        verifyPassword(stored, password ?? Buffer.alloc(0), scrypt).then(
-          (ok) => {
-            if (!ok || entry === undefined || entry.hash === undefined) {
+        verifyUser(username, password ?? Buffer.alloc(0)).then(
+          (entry) => {
+            if (entry === undefined) {
               // An unknown name may be a password typed in the wrong field: log known names only.
-              refuseConnect(client, "bad_credentials", 5, entry ? { user: username } : { unknownUser: true }, done);
+              refuseConnect(client, "bad_credentials", 5, users.has(username) ? { user: username } : { unknownUser: true }, done);
               return;
             }
             const acl = new Acl(identityOf(username, entry.user));
@@ -127,9 +153,19 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
               refuseConnect(client, "client_id", 2, { user: username, why: idCheck.reason }, done);
               return;
             }
+            const certCN = opts.certCNOf?.(client);
+            if (certCN !== undefined && certCN !== username) {
+              refuseConnect(client, "certificate", 5, { user: username, certCN }, done);
+              return;
+            }
             const will = wills.get(client);
             if (will !== undefined && !acl.canPublish(will)) {
               refuseConnect(client, "will", 5, { user: username, topic: will }, done);
+              return;
+            }
+            const refused = opts.admit?.(client, username);
+            if (refused !== undefined) {
+              refuseConnect(client, refused.reason, refused.code, refused.fields, done);
               return;
             }
             sessions.set(client, { acl, username });
@@ -154,7 +190,10 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
 
       authorizeSubscribe(client, sub, callback) {
         const s = sessions.get(client);
-        if (s !== undefined && (s.acl === null || s.acl.canSubscribe(sub.topic))) return callback(null, sub);
+        if (s !== undefined && (s.acl === null || s.acl.canSubscribe(sub.topic))) {
+          const allowed = opts.allowSubscription?.(client, sub.topic, s.username ?? "anonymous") ?? true;
+          return callback(null, allowed ? sub : null);
+        }
         denials.subscribe[who(s)] += 1;
         log.warn({ user: s?.username, clientId: client.id, topic: sub.topic }, "subscribe denied");
         callback(null, null);

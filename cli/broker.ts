@@ -5,6 +5,9 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { startBroker } from "../broker/server.js";
+import { StartError } from "../broker/listeners.js";
+import { StoreError, type PersistenceChoice } from "../broker/persistence.js";
+import { defaultStateDir } from "./agent.js";
 import { hashPassword, mosquittoHash } from "../broker/password.js";
 import { mosquittoPolicy } from "../broker/mosquitto-policy.js";
 import { readBrokerFile, setUser, writePrivateFile } from "../broker/users.js";
@@ -14,6 +17,7 @@ import { createLogger } from "../agent/logger.js";
 import { parse, portArg, untilSignal, UsageError } from "./args.js";
 
 const USAGE = `roomgate broker [--config FILE] [--port N] [--host H] [--anonymous]
+               [--data-dir DIR | --memory] [--cluster redis://HOST:PORT[/DB]]
 roomgate broker passwd --config FILE USER [--role agent|operator|monitor|admin] [--site S] [--sites a,b|*] [--mosquitto]
     (the password is read from stdin: typed without echo on a terminal, or the first line of a pipe)
 roomgate broker acl --mosquitto --config FILE [--out DIR] [--allow-missing]`;
@@ -26,8 +30,13 @@ export async function brokerCommand(argv: string[]): Promise<number> {
     host: { type: "string" },
     config: { type: "string" },
     anonymous: { type: "boolean" },
+    "data-dir": { type: "string" },
+    memory: { type: "boolean" },
+    cluster: { type: "string" },
   });
   if (positionals.length > 0) throw new UsageError(`unknown broker subcommand "${positionals[0]}"\n${USAGE}`);
+  if (values.memory && values["data-dir"] !== undefined) throw new UsageError("--memory and --data-dir exclude each other");
+  if (values.cluster !== undefined && !/^rediss?:\/\/\S+$/.test(values.cluster)) throw new UsageError(`--cluster: expected redis://HOST:PORT[/DB], got "${values.cluster}"`);
   const file = values.config ? await loadBrokerConfig(values.config) : undefined;
   const users = file?.users ?? {};
   const anonymous = values.anonymous === true || file?.anonymous === true;
@@ -36,13 +45,35 @@ export async function brokerCommand(argv: string[]): Promise<number> {
     throw new UsageError("the broker has no users: add some with `roomgate broker passwd --config FILE USER --role ...`, or allow anonymous access (`anonymous: true` in the file, or --anonymous) for a lab");
   }
   const logger = createLogger({ level: file?.logLevel ?? "info", name: "roomgate-broker" });
-  const tcp = file?.listeners.tcp;
-  const broker = await startBroker({
-    host: values.host ?? tcp?.host ?? "0.0.0.0",
-    port: portArg(values.port, tcp?.port ?? 1883),
-    logger,
-    auth: { users, anonymous },
-  });
+  const listeners = file?.listeners;
+  const tcp = listeners?.tcp;
+  const cluster = values.cluster ?? file?.cluster?.redis;
+  const persistence: PersistenceChoice = cluster !== undefined
+    ? { type: "redis", url: cluster }
+    : values.memory
+      ? { type: "memory" }
+      : values["data-dir"] !== undefined
+        ? { type: "level", dir: values["data-dir"] }
+        : (file?.persistence ?? { type: "level" });
+  if (persistence.type === "memory") logger.warn("persistence: memory; retained messages and sessions are lost when the broker stops");
+  let broker;
+  try {
+    broker = await startBroker({
+      host: values.host ?? tcp?.host ?? "0.0.0.0",
+      port: tcp?.enabled === false && values.port === undefined ? false : portArg(values.port, tcp?.port ?? 1883),
+      ...(listeners?.tls ? { tls: listeners.tls } : {}),
+      ...(listeners?.http ? { http: listeners.http } : {}),
+      ...(file ? { limits: file.limits } : {}),
+      persistence,
+      stateDir: defaultStateDir(),
+      logger,
+      auth: { users, anonymous },
+    });
+  } catch (err) {
+    if (err instanceof StartError || err instanceof StoreError) throw new UsageError(err.message);
+    throw err;
+  }
+  process.stderr.write(`roomgate broker: ${broker.url}${broker.tls ? `, mqtts on ${broker.tls.port}` : ""}${broker.http ? `, ${broker.http.secure ? "https" : "http"} on ${broker.http.port}` : ""}; store ${broker.store}\n`);
   await untilSignal();
   await broker.close();
   return 0;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { topics } from "../agent/topics.js";
-import { connectTool } from "./mqtt-client.js";
+import { connectTool, TOOL_AUTH_FLAGS, toolAuth } from "./mqtt-client.js";
 import { UsageError, defaultBrokerUrl, parse } from "./args.js";
 
 /** `--arg k=v`: v is read as JSON when it parses (numbers, booleans, objects), else as a string. */
@@ -26,19 +26,20 @@ export async function ctlCommand(argv: string[]): Promise<number> {
     arg: { type: "string", multiple: true },
     json: { type: "boolean" },
     broker: { type: "string" },
-    user: { type: "string" },
+    ...TOOL_AUTH_FLAGS,
     timeout: { type: "string" },
     expires: { type: "string" },
   });
   const [site, device, action] = positionals;
   if (!site || !device || !action || positionals.length !== 3) throw new UsageError("ctl needs SITE DEVICE ACTION");
-  const user = values.user ?? process.env.ROOMGATE_USER ?? "operator";
+  const auth = await toolAuth(values, "operator");
+  const user = auth.username!;
   const timeoutMs = Number(values.timeout ?? 15_000);
   const command: Record<string, unknown> = { id: randomUUID(), action, args: parseArgPairs(values.arg ?? []) };
   if (device !== "-") command.device = device;
   if (values.expires) command.expiresAt = Date.now() + Number(values.expires);
 
-  const client = await connectTool(values.broker ?? defaultBrokerUrl(), "ctl", { username: user });
+  const client = await connectTool(values.broker ?? defaultBrokerUrl(), "ctl", auth);
   try {
     const resTopic = topics.res(site, user);
     const response = await new Promise<Record<string, unknown> | undefined>((resolve, reject) => {

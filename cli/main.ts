@@ -11,8 +11,10 @@ import { UsageError } from "./args.js";
 const USAGE = `usage: roomgate <command> [options]
 
   demo [--port N]                       broker + simulated site + agent in one process
-  broker [--port N] [--host H] [--config FILE] [--anonymous]
-                                        run the MQTT broker (aedes) on TCP, users and ACLs from FILE
+  broker [--config FILE] [--port N] [--host H] [--anonymous] [--data-dir DIR | --memory] [--cluster redis://H:P]
+                                        run the MQTT broker (aedes): listeners (TCP, TLS, WebSocket,
+                                        /metrics), users, ACLs and limits from FILE; retained messages
+                                        and sessions on disk in DIR (default $ROOMGATE_STATE_DIR/broker)
   broker passwd --config FILE USER [--role R] [--site S | --sites a,b|*] [--mosquitto]
                                         add or change a broker user (password read from stdin)
   broker acl --mosquitto --config FILE [--out DIR]
@@ -21,15 +23,16 @@ const USAGE = `usage: roomgate <command> [options]
                                         run the agent for one site file
   sim --config FILE                     start every simulated device of a site file
                                         (fault controls on stdin: type "help")
-  ctl SITE DEVICE ACTION [--arg k=v]... [--json] [--broker URL] [--user U] [--timeout MS]
+  ctl SITE DEVICE ACTION [--arg k=v]... [--json] [--broker URL] [LOGIN] [--timeout MS]
                                         send a command and print the response (DEVICE "-" = the agent)
-  watch [SITE] [--broker URL]           print every roomgate message (of one site)
+  watch [SITE] [--broker URL] [LOGIN]   print every roomgate message (of one site)
   discover [--interface IF] [--unicast HOST[:PORT]]... [--window MS] [--user U --password-file F] [--json]
                                         find ONVIF cameras (WS-Discovery) and print site-file entries
   config validate FILE                  check a site file (exit 2 and the problems if invalid)
   config schema [--broker]              print the JSON Schema of the site (or broker) file
 
-Broker URL default: $ROOMGATE_BROKER or mqtt://127.0.0.1:1883.`;
+Broker URL default: $ROOMGATE_BROKER or mqtt://127.0.0.1:1883 (mqtts://, ws://, wss:// also work).
+LOGIN: --user U --password-file F [--ca CA.pem], or $ROOMGATE_USER, $ROOMGATE_PASSWORD_FILE, $ROOMGATE_CA_FILE.`;
 
 /**
  * Started without the gateway flags (cli/node-flags.ts), e.g. `node dist/cli/main.js agent`: on Node 20

@@ -1,12 +1,12 @@
-import { connectTool } from "./mqtt-client.js";
+import { connectTool, TOOL_AUTH_FLAGS, toolAuth } from "./mqtt-client.js";
 import { defaultBrokerUrl, parse, untilSignal } from "./args.js";
 import { formatWatchLine } from "./watch-format.js";
 
 export async function watchCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { broker: { type: "string" }, user: { type: "string" } });
+  const { values, positionals } = parse(argv, { broker: { type: "string" }, ...TOOL_AUTH_FLAGS });
   const site = positionals[0] ?? "+";
   const url = values.broker ?? defaultBrokerUrl();
-  const client = await connectTool(url, "watch", values.user ? { username: values.user } : {});
+  const client = await connectTool(url, "watch", await toolAuth(values));
   const filter = `roomgate/v1/${site}/#`;
   client.on("message", (topic, payload, packet) => {
     process.stdout.write(`${formatWatchLine(topic, payload, packet.retain, new Date())}\n`);

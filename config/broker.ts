@@ -10,10 +10,92 @@ import { logLevelSchema } from "./site.js";
 
 export const brokerTcpListenerSchema = z
   .strictObject({
+    enabled: z.boolean().default(true).describe("false: no plain-TCP listener (e.g. TLS only)."),
     host: z.string().min(1).default("0.0.0.0").describe("Address to listen on."),
     port: z.number().int().min(0).max(65535).default(1883).describe("TCP port; 0 picks a free one (tests)."),
   })
   .describe("Plain MQTT over TCP.");
+
+const fileSchema = (what: string) => z.string().min(1).describe(`${what} (PEM file; a relative path is relative to the broker file).`);
+
+export const brokerTlsListenerSchema = z
+  .strictObject({
+    host: z.string().min(1).default("0.0.0.0").describe("Address to listen on."),
+    port: z.number().int().min(0).max(65535).default(8883).describe("TCP port for MQTT over TLS; 0 picks a free one (tests)."),
+    certFile: fileSchema("The broker's certificate chain"),
+    keyFile: fileSchema("The broker's private key; readable only by the broker's user"),
+    caFile: fileSchema("CA certificates that sign client certificates").optional(),
+    clientCerts: z
+      .enum(["none", "optional", "required"])
+      .default("none")
+      .describe(
+        "Client certificates: none (not asked), optional (asked; a presented one must verify against caFile), " +
+          "required (no connection without a valid one). A verified certificate's CN must equal the MQTT username.",
+      ),
+  })
+  .describe("MQTT over TLS.");
+
+export const brokerHttpListenerSchema = z
+  .strictObject({
+    host: z.string().min(1).default("0.0.0.0").describe("Address to listen on."),
+    port: z.number().int().min(0).max(65535).default(8080).describe("HTTP port; 0 picks a free one (tests)."),
+    tls: z
+      .strictObject({ certFile: fileSchema("Certificate chain for https/wss"), keyFile: fileSchema("Private key for https/wss") })
+      .optional()
+      .describe("Serve https and wss instead of http and ws."),
+    websocketPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, "expected a path starting with /")
+      .default("/mqtt")
+      .describe("Path of MQTT over WebSocket (the browser console uses it); same users and ACLs as TCP."),
+    metrics: z.boolean().default(true).describe("Serve Prometheus metrics at /metrics (HTTP basic auth of a monitor or admin user)."),
+  })
+  .describe("HTTP listener: MQTT over WebSocket, and /metrics.");
+
+export const brokerLimitsSchema = z
+  .strictObject({
+    maxPacketBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe("Largest MQTT packet accepted (any type); a bigger one closes that client's connection. Default 1 MiB."),
+    maxConnections: z.number().int().min(1).default(20_000).describe("Most client connections in all, over every listener."),
+    connectionsPerUser: z
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe("Most simultaneous connections of one username (a reconnect with the same client id replaces the old one and is not refused)."),
+    messagesPerSecond: z
+      .number()
+      .min(1)
+      .default(500)
+      .describe("Sustained PUBLISH/SUBSCRIBE/UNSUBSCRIBE packets per second per client. Above it the broker stops reading that client until it is back under (nothing is dropped)."),
+    burst: z.number().int().min(1).default(2000).describe("Packets a client may send at once above the sustained rate (a reconnecting agent republishing its state)."),
+    subscriptionsPerClient: z.number().int().min(1).default(500).describe("Most topic filters one client may hold; more are refused (SUBACK 0x80)."),
+  })
+  .describe("Limits that keep one client from hurting the others. Each hit is logged with the user and counted in /metrics.");
+
+export const brokerPersistenceSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("level"),
+      dir: z.string().min(1).optional().describe("Directory of the on-disk store (LevelDB). Default {stateDir}/broker, stateDir = $ROOMGATE_STATE_DIR or .roomgate."),
+    }).describe("On disk (default): retained messages, persistent sessions and their QoS 1 queues survive a restart."),
+    z.strictObject({ type: z.literal("memory") }).describe("In memory only: everything is lost at a restart (tests, labs)."),
+  ])
+  .describe("Where the broker keeps retained messages and sessions. Ignored with `cluster` (Redis keeps them).");
+
+export const brokerClusterSchema = z
+  .strictObject({
+    redis: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, "expected redis://[user:password@]host:port[/db]")
+      .describe("Redis URL shared by every broker instance of the cluster: subscriptions, retained messages, sessions and message fan-out."),
+  })
+  .describe("Several broker instances acting as one, through Redis.");
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64 (broker/password.ts writes and checks it). */
 export const SCRYPT_HASH_PATTERN = /^scrypt\$[0-9]{1,8}\$[0-9]{1,3}\$[0-9]{1,3}\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/;
@@ -49,9 +131,16 @@ export const brokerUserSchema = z
 export const brokerConfigSchema = z
   .strictObject({
     listeners: z
-      .strictObject({ tcp: brokerTcpListenerSchema.prefault({}) })
+      .strictObject({
+        tcp: brokerTcpListenerSchema.prefault({}),
+        tls: brokerTlsListenerSchema.optional(),
+        http: brokerHttpListenerSchema.optional(),
+      })
       .prefault({})
       .describe("Where the broker listens."),
+    limits: brokerLimitsSchema.prefault({}),
+    persistence: brokerPersistenceSchema.prefault({ type: "level" }),
+    cluster: brokerClusterSchema.optional(),
     logLevel: logLevelSchema.default("info"),
     users: z
       .record(idSchema, brokerUserSchema)
@@ -68,3 +157,7 @@ export type BrokerConfig = z.output<typeof brokerConfigSchema>;
 export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
 export type BrokerUser = z.output<typeof brokerUserSchema>;
 export type BrokerRole = BrokerUser["role"];
+export type BrokerLimits = z.output<typeof brokerLimitsSchema>;
+export type BrokerTlsListener = z.output<typeof brokerTlsListenerSchema>;
+export type BrokerHttpListener = z.output<typeof brokerHttpListenerSchema>;
+export type BrokerPersistence = z.output<typeof brokerPersistenceSchema>;

@@ -126,6 +126,15 @@ devices:
     ]);
   });
 
+  it("refuses broker.tls on a plain mqtt:// url, and a certificate without its key", () => {
+    expect(errorOf(() => parseSiteConfig("site: s1\nbroker: { url: 'mqtt://h', tls: { caFile: ca.crt } }\n", "x.yaml")).message).toMatch(
+      /^x\.yaml: broker\.tls: tls settings need an mqtts:\/\/ url/,
+    );
+    expect(errorOf(() => parseSiteConfig("site: s1\nbroker: { url: 'mqtts://h', tls: { certFile: a.crt } }\n", "x.yaml")).message).toMatch(
+      /^x\.yaml: broker\.tls\.keyFile: give both certFile and keyFile, or neither/,
+    );
+  });
+
   it("refuses password together with passwordFile", () => {
     const err = errorOf(() => parseSiteConfig("site: s1\nbroker: { url: 'mqtt://h', password: pw, passwordFile: f }\n", "x.yaml"));
     expect(err.message).toBe("x.yaml: broker.passwordFile: give either password or passwordFile, not both (line 2, column 56)");
@@ -200,7 +209,12 @@ describe("loadSiteConfig", () => {
 describe("broker file", () => {
   it("loads the example", async () => {
     expect(await loadBrokerConfig(join(EXAMPLES, "broker.yaml"))).toEqual({
-      listeners: { tcp: { host: "0.0.0.0", port: 1883 } },
+      listeners: {
+        tcp: { enabled: true, host: "0.0.0.0", port: 1883 },
+        http: { host: "0.0.0.0", port: 8080, websocketPath: "/mqtt", metrics: true },
+      },
+      limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
+      persistence: { type: "level" },
       logLevel: "info",
       anonymous: false,
       users: {
@@ -214,7 +228,9 @@ describe("broker file", () => {
 
   it("fills defaults and refuses unknown keys", () => {
     expect(parseBrokerConfig("logLevel: debug\n", "b.yaml")).toEqual({
-      listeners: { tcp: { host: "0.0.0.0", port: 1883 } },
+      listeners: { tcp: { enabled: true, host: "0.0.0.0", port: 1883 } },
+      limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
+      persistence: { type: "level" },
       logLevel: "debug",
     });
     expect(errorOf(() => parseBrokerConfig("listeners: { tcp: { port: 70000 } }\nauth: {}\n", "b.yaml")).message.split("\n")).toEqual([

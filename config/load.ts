@@ -2,7 +2,8 @@
  * Loading the site and broker files: YAML -> zod -> typed config, or a ConfigError (code `bad_config`)
  * whose message names the file, the dotted path, what was expected and the line.
  */
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
@@ -30,7 +31,7 @@ export function parseBrokerConfig(text: string, fileName: string): BrokerConfig 
  * read: the result carries `broker.password` and the absolute `broker.passwordFile`.
  */
 export async function loadSiteConfig(path: string): Promise<SiteConfig> {
-  const config = withDeviceSecretPaths(parseSiteConfig(await readText(path), path), path);
+  const config = await withBrokerTlsPaths(withDeviceSecretPaths(parseSiteConfig(await readText(path), path), path), path);
   const { passwordFile } = config.broker;
   if (passwordFile === undefined) return config;
   const absolute = resolve(dirname(path), passwordFile);
@@ -49,6 +50,28 @@ export async function loadSiteConfig(path: string): Promise<SiteConfig> {
 }
 
 /**
+ * `broker.tls` files are written relative to the site file; the session reads them at every connect,
+ * so hand it absolute paths, and refuse now (naming the key) a file it could never read.
+ */
+async function withBrokerTlsPaths(config: SiteConfig, sitePath: string): Promise<SiteConfig> {
+  const tls = config.broker.tls;
+  if (tls === undefined) return config;
+  const out: NonNullable<SiteConfig["broker"]["tls"]> = {};
+  for (const key of ["caFile", "certFile", "keyFile"] as const) {
+    const file = tls[key];
+    if (file === undefined) continue;
+    const absolute = resolve(dirname(sitePath), file);
+    try {
+      await access(absolute, constants.R_OK);
+    } catch (err) {
+      throw new ConfigError(sitePath, [{ path: `broker.tls.${key}`, message: `cannot read ${absolute} (${errCode(err)})` }]);
+    }
+    out[key] = absolute;
+  }
+  return { ...config, broker: { ...config.broker, tls: out } };
+}
+
+/**
  * A device's `options.passwordFile` (ONVIF cameras, ...) is written relative to the site file, like
  * the broker's; the driver reads it, so hand it the absolute path.
  */
@@ -63,8 +86,24 @@ function withDeviceSecretPaths(config: SiteConfig, sitePath: string): SiteConfig
   return { ...config, devices };
 }
 
+/**
+ * Reads and validates a broker file. Certificate, key and store paths are resolved relative to the
+ * broker file (the result carries absolute paths); the files themselves are read by the broker.
+ */
 export async function loadBrokerConfig(path: string): Promise<BrokerConfig> {
-  return parseBrokerConfig(await readText(path), path);
+  const config = parseBrokerConfig(await readText(path), path);
+  const rel = (file: string) => resolve(dirname(path), file);
+  const { tls, http } = config.listeners;
+  const persistence = config.persistence.type === "level" && config.persistence.dir !== undefined ? { ...config.persistence, dir: rel(config.persistence.dir) } : config.persistence;
+  return {
+    ...config,
+    listeners: {
+      ...config.listeners,
+      ...(tls ? { tls: { ...tls, certFile: rel(tls.certFile), keyFile: rel(tls.keyFile), ...(tls.caFile ? { caFile: rel(tls.caFile) } : {}) } } : {}),
+      ...(http ? { http: { ...http, ...(http.tls ? { tls: { certFile: rel(http.tls.certFile), keyFile: rel(http.tls.keyFile) } } : {}) } } : {}),
+    },
+    persistence,
+  };
 }
 
 async function readText(path: string): Promise<string> {

@@ -112,6 +112,22 @@ export const brokerLinkSchema = z
       .min(1)
       .optional()
       .describe("File holding the MQTT password, relative to the site file. Never logged."),
+    tls: z
+      .strictObject({
+        caFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("CA certificates (PEM) that sign the broker's certificate, relative to the site file. Without it the system's trusted CAs are used."),
+        certFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("This agent's client certificate (PEM), for a broker that asks for one; its CN must be the MQTT username. Needs keyFile."),
+        keyFile: z.string().min(1).optional().describe("The client certificate's private key (PEM), readable only by the agent. Never logged."),
+      })
+      .optional()
+      .describe("TLS for an mqtts:// broker. The files are read at every connect, so renewed certificates need no restart."),
     keepaliveSec: z.number().int().min(0).max(65535).default(30).describe("MQTT keepalive in seconds."),
     outboxLimit: z
       .number()
@@ -205,7 +221,7 @@ export type BrokerLinkConfig = z.output<typeof brokerLinkSchema>;
 export type LogLevel = z.output<typeof logLevelSchema>;
 
 type SiteShape = {
-  broker: { password?: string | undefined; passwordFile?: string | undefined };
+  broker: { url: string; password?: string | undefined; passwordFile?: string | undefined; tls?: { certFile?: string | undefined; keyFile?: string | undefined } | undefined };
   rooms?: Record<string, { secure?: { encryptor: string; failsafe: { device: string }[] } | undefined }> | undefined;
   devices: Record<string, { room?: string | undefined; transport: TransportConfig; protocol: string; options: Record<string, unknown>; power?: { device: string; relay: string } | undefined }>;
 };
@@ -218,6 +234,13 @@ function checkSite(site: SiteShape, ctx: z.RefinementCtx): void {
       path: ["broker", "passwordFile"],
       message: "give either password or passwordFile, not both",
     });
+  }
+  const tls = site.broker.tls;
+  if (tls !== undefined && !site.broker.url.startsWith("mqtts://")) {
+    ctx.addIssue({ code: "custom", path: ["broker", "tls"], message: "tls settings need an mqtts:// url" });
+  }
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["broker", "tls", tls.certFile === undefined ? "certFile" : "keyFile"], message: "give both certFile and keyFile, or neither" });
   }
   for (const [room, cfg] of Object.entries(site.rooms ?? {})) {
     if (!cfg.secure) continue;

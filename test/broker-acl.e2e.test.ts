@@ -9,60 +9,13 @@
  * - a denied SUBSCRIBE: aedes answers 0x80 in SUBACK, Mosquitto grants it but delivers only what the
  *   user may read; on both, a probe the user may not read never reaches it.
  */
-import mqtt from "mqtt";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { matrixUsers, passwordOf, PUBLISH_CASES, S, SUBSCRIBE_CASES, type MatrixUser } from "../broker/acl.cases.js";
+import { matrixUsers, PUBLISH_CASES, S, SUBSCRIBE_CASES, type MatrixUser } from "../broker/acl.cases.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { MOSQUITTO, startMosquittoWithPolicy } from "./helpers/mosquitto.js";
-
-let seq = 0;
-async function connectAs(url: string, user: string, clientId = user === "agent-s1" ? "roomgate-agent-s1" : `t-${user}-${++seq}`): Promise<MqttClient & { got: string[] }> {
-  const client = await mqtt.connectAsync(url, { username: user, password: passwordOf(user), clientId, protocolVersion: 4, reconnectPeriod: 0 });
-  const got: string[] = [];
-  client.on("message", (_t, payload) => got.push(payload.toString()));
-  client.on("error", () => undefined); // a refused or closed connection is an outcome the test reads, not a crash
-  return Object.assign(client, { got });
-}
-
-/** Resolves when `payload` has arrived at the client (bounded). */
-function arrival(c: { got: string[]; on: MqttClient["on"]; off: MqttClient["off"] }, payload: string, ms = 3000): Promise<void> {
-  if (c.got.includes(payload)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      c.off("message", on);
-      reject(new Error(`${payload} did not arrive within ${ms} ms; got ${c.got.slice(-5).join(", ")}`));
-    }, ms);
-    const on = (_t: string, p: Buffer) => {
-      if (p.toString() !== payload) return;
-      clearTimeout(timer);
-      c.off("message", on);
-      resolve();
-    };
-    c.on("message", on);
-  });
-}
-
-/** QoS 1 publish: "acked", or "closed" when the broker drops the connection instead. */
-function publishOutcome(c: MqttClient, topic: string, payload: string): Promise<"acked" | "closed"> {
-  return new Promise((resolve) => {
-    c.once("close", () => resolve("closed"));
-    c.publish(topic, payload, { qos: 1 }, (err) => resolve(err ? "closed" : "acked"));
-  });
-}
-
-async function subscribeCode(c: MqttClient, filter: string): Promise<number> {
-  try {
-    const granted = await c.subscribeAsync(filter, { qos: 1 });
-    return granted[0]!.qos;
-  } catch (err) {
-    // mqtt.js rejects a SUBACK failure (0x80) and hands the packet along.
-    const granted = (err as { packet?: { granted?: unknown[] } }).packet?.granted?.[0];
-    if (typeof granted === "number") return granted;
-    throw err;
-  }
-}
+import { arrival, connectAs, publishOutcome, subscribeCode } from "./helpers/mqtt-users.js";
 
 /** A topic each user may read that no probe uses, to know when earlier messages have been delivered. */
 const FENCE: Record<MatrixUser, string> = {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matrixUsers, passwordOf } from "../broker/acl.cases.js";
 import { startBroker } from "../broker/server.js";
 import type { RunningBroker } from "../broker/server.js";
 import { Agent } from "../agent/agent.js";
@@ -133,5 +134,61 @@ describe("roomgate ctl", () => {
     const r = await roomgate(["ctl", "nowhere", "cam-1", "home", "--broker", broker.url, "--timeout", "300"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("no response from site nowhere");
+  });
+});
+
+describe("roomgate ctl against a broker with users", () => {
+  let broker: RunningBroker;
+  let cam: UdpCameraHandle;
+  let agent: Agent;
+  beforeAll(async () => {
+    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });
+    cam = await startViscaSimulator({ link: "udp", host: "127.0.0.1", port: 0 });
+    const config = siteConfigSchema.parse({
+      site: "s1",
+      region: ["s1"],
+      broker: { url: broker.url, username: "agent-s1", password: passwordOf("agent-s1") },
+      devices: { cam: { kind: "camera", protocol: "visca", transport: { type: "udp", host: "127.0.0.1", port: cam.port } } },
+    });
+    agent = new Agent({ config, logger: memoryLogger(), version: "0.0.0-test", bootSeq: 1 });
+    await agent.start();
+    writeFileSync(path.join(dir, "op-1.pw"), `${passwordOf("op-1")}\n`);
+    writeFileSync(path.join(dir, "wrong.pw"), "not-the-password\n");
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await cam?.close();
+    await broker?.close();
+  });
+
+  it("logs in with --user and --password-file, and the command is served", async () => {
+    const r = await roomgate(["ctl", "s1", "cam", "position", "--arg", "pan=120", "--arg", "tilt=0", "--broker", broker.url, "--user", "op-1", "--password-file", path.join(dir, "op-1.pw"), "--json"]);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "ok" });
+    expect(cam.camera.position()).toMatchObject({ pan: 120 });
+  });
+
+  it("takes the login from the environment too", async () => {
+    const r = await new Promise<Run>((resolve) => {
+      const env = { ...process.env, ROOMGATE_BROKER: broker.url, ROOMGATE_USER: "op-1", ROOMGATE_PASSWORD_FILE: path.join(dir, "op-1.pw") };
+      execFile(process.execPath, [cli, "ctl", "s1", "cam", "home", "--json"], { cwd: root, timeout: 15_000, env }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "ok" });
+  });
+
+  it("says plainly that a wrong password was refused, without printing it", async () => {
+    const r = await roomgate(["ctl", "s1", "cam", "home", "--broker", broker.url, "--user", "op-1", "--password-file", path.join(dir, "wrong.pw")]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("refused: wrong user or password");
+    expect(r.stderr + r.stdout).not.toContain("not-the-password");
+  });
+
+  it("names a password file it cannot read", async () => {
+    const r = await roomgate(["ctl", "s1", "cam", "home", "--broker", broker.url, "--user", "op-1", "--password-file", path.join(dir, "absent.pw")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("absent.pw: cannot read it (ENOENT)");
   });
 });

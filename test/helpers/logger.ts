@@ -13,3 +13,29 @@ export function memoryLogger(records: LogRecord[] = [], bindings: Record<string,
     child: (b) => memoryLogger(records, { ...bindings, ...b }),
   };
 }
+
+/** Resolves with the first record (already logged or to come) that matches; bounded, fails with the last lines. */
+export function logged(records: LogRecord[], match: (r: LogRecord) => boolean, ms = 5000, what = "a log line"): Promise<LogRecord> {
+  const past = records.find(match);
+  if (past) return Promise.resolve(past);
+  return new Promise((resolve, reject) => {
+    const push = records.push;
+    const restore = () => {
+      records.push = push;
+    };
+    const timer = setTimeout(() => {
+      restore();
+      reject(new Error(`no ${what} within ${ms} ms; last: ${JSON.stringify(records.slice(-5))}`));
+    }, ms);
+    records.push = (...items: LogRecord[]) => {
+      const n = push.apply(records, items);
+      const hit = items.find(match);
+      if (hit) {
+        clearTimeout(timer);
+        restore();
+        resolve(hit);
+      }
+      return n;
+    };
+  });
+}

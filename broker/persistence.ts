@@ -1,0 +1,102 @@
+/**
+ * Where the broker keeps retained messages, persistent sessions and their QoS 1 queues, and how
+ * messages fan out between broker instances.
+ *
+ * - `level` (default): aedes-persistence-level on classic-level (LevelDB), in one directory. Chosen
+ *   because it is the moscajs-maintained on-disk persistence that aedes 1.x lists as a peer
+ *   (>= 9.1.2, on aedes-persistence 11, the same abstract suite as aedes' own memory store), needs
+ *   no separate server, and classic-level ships prebuilt binaries for linux-x64 and linux-arm64 (no
+ *   compiler on a gateway). LevelDB holds a lock: a second broker on the same directory is refused
+ *   with a clear error instead of corrupting it.
+ * - `memory`: aedes' own store; nothing survives a restart.
+ * - cluster (Redis): aedes-persistence-redis (the release line aedes 1.x names as its peer, 11.2)
+ *   and mqemitter-redis for the fan-out, both on ioredis connections we own, so their errors are
+ *   logged (not thrown) and they are closed when the broker stops.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { AedesOptions } from "aedes";
+import { ClassicLevel } from "classic-level";
+import levelPersistence from "aedes-persistence-level";
+import redisPersistence from "aedes-persistence-redis";
+import mqemitterRedis from "mqemitter-redis";
+import { Redis } from "ioredis";
+import type { BrokerPersistence } from "../config/broker.js";
+import type { Logger } from "../drivers/types.js";
+
+export type PersistenceChoice = BrokerPersistence | { type: "redis"; url: string };
+
+export interface BrokerStore {
+  /** What to hand Aedes.createBroker. */
+  readonly aedes: Pick<AedesOptions, "persistence" | "mq">;
+  /** For the log and `roomgate broker` output: `level /var/lib/roomgate/broker`, `redis host:6379`, `memory`. */
+  readonly description: string;
+  /** Closes the store's connections or files; call after aedes has closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  readonly code = "bad_config" as const;
+}
+
+/**
+ * Both stores wrap their async implementation in aedes-persistence's CallBackPersistence. aedes 1.x
+ * calls them without callbacks (the promise path) and sets them up with `await setup()`, which never
+ * marks the wrapper "ready": so `destroy(cb)` would wait for a ready event that never comes. Without
+ * a callback it returns the implementation's promise: always call it that way.
+ */
+type Closable = { destroy(): Promise<void> };
+
+export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
+  if (choice.type === "memory") return { aedes: {}, description: "memory", close: async () => undefined };
+  if (choice.type === "level") {
+    const dir = path.resolve(choice.dir ?? path.join(stateDir, "broker"));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const db = new ClassicLevel(dir); // the persistence passes its own value encoding per call
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
+    }
+    const persistence = levelPersistence(db) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    return { aedes: { persistence }, description: `level ${dir}`, close: once(() => persistence.destroy()) };
+  }
+  const url = new URL(choice.url);
+  const shown = `${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ""}`;
+  const connection = (role: string) => {
+    const r = new Redis(choice.url, { lazyConnect: false, maxRetriesPerRequest: null });
+    let lastError = "";
+    r.on("error", (err: Error) => {
+      // ioredis retries by itself; say so once per distinct error, not once per attempt.
+      if (err.message === lastError) return;
+      lastError = err.message;
+      log.error({ redis: shown, role, err: err.message }, "redis connection error (retrying)");
+    });
+    r.on("ready", () => {
+      if (lastError !== "") log.info({ redis: shown, role }, "redis connection back");
+      lastError = "";
+    });
+    return r;
+  };
+  const conns = { store: connection("persistence"), sub: connection("emitter-sub"), pub: connection("emitter-pub") };
+  const persistence = redisPersistence({ conn: conns.store }) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+  // matchEmptyLevels: aedes' own emitter matches `a/#` against `a` too (MQTT-4.7.1-3); keep that.
+  const mq = mqemitterRedis({ subConn: conns.sub, pubConn: conns.pub, matchEmptyLevels: true }) as NonNullable<AedesOptions["mq"]>;
+  // mqemitter-redis re-emits its connections' errors on `state`; unhandled, that one event would kill
+  // the broker when Redis goes away. The connections' own handlers above already log them.
+  (mq as unknown as { state: { on(ev: "error", fn: (err: Error) => void): void } }).state.on("error", (err) => log.debug({ err: err.message }, "redis emitter error"));
+  return {
+    aedes: { persistence, mq },
+    description: `redis ${shown}`,
+    close: once(async () => {
+      await persistence.destroy();
+      await Promise.all(Object.values(conns).map((c) => c.quit().then(() => undefined, () => c.disconnect())));
+    }),
+  };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
