@@ -14,10 +14,9 @@ import { loadBrokerConfig } from "../../config/load.js";
 import type { Logger } from "../../drivers/types.js";
 
 /**
- * THE place to adapt when broker/server.ts grows (persistence, TLS/WebSocket listeners, limits):
- * build the options a real deployment would pass. `dataDir` is for the on-disk persistence being
- * added on main; today's server.ts has no such option, so a data dir is refused rather than
- * silently ignored (a run "with persistence" that is not would be a false figure).
+ * The options a real deployment passes (cli/broker.ts): the file's users, roles, ACLs and limits,
+ * and its store: on disk (LevelDB, the default of `roomgate broker`) in `dataDir`, or in memory when
+ * the bench runs without a data dir (as Mosquitto then runs with `persistence false`).
  */
 export async function startAedesForBench(config: BrokerConfig, opts: { port: number; dataDir?: string | undefined }, logger: Logger): Promise<RunningBroker> {
   const options: BrokerOptions = {
@@ -25,10 +24,9 @@ export async function startAedesForBench(config: BrokerConfig, opts: { port: num
     port: opts.port,
     logger,
     auth: { users: config.users ?? {}, anonymous: config.anonymous === true },
+    limits: config.limits,
+    persistence: opts.dataDir !== undefined ? { type: "level", dir: opts.dataDir } : { type: "memory" },
   };
-  if (opts.dataDir !== undefined) {
-    throw new Error(`--data-dir ${opts.dataDir}: broker/server.ts takes no persistence option yet; pass it in startAedesForBench (bench/fleet/aedes-broker.ts) once it does`);
-  }
   return startBroker(options);
 }
 
