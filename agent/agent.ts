@@ -20,6 +20,10 @@ import { SecureSessions } from "./secure-session.js";
 import { CommandRouter } from "./router.js";
 import type { AuditRecord, CommandTarget } from "./router.js";
 import { topicFilter, topics } from "./topics.js";
+import { withDeadline } from "./deadline.js";
+import { ReadinessService } from "./readiness/service.js";
+import { ReadinessSchedule } from "./readiness/schedule.js";
+import { tcpConnect, type Connect } from "./readiness/hosts.js";
 import type { AgentMeta, CommandResponse, SiteEvent } from "./topics.js";
 
 export interface AgentOptions {
@@ -38,6 +42,8 @@ export interface AgentOptions {
    * outbox is in memory only.
    */
   stateDir?: string;
+  /** How host checks connect (tests inject a slow or dead network); default a real TCP connect. */
+  connect?: Connect;
   /** Broker reconnect backoff (tests use small values). */
   mqttBackoff?: { initialMs?: number; maxMs?: number };
 }
@@ -53,6 +59,8 @@ export class Agent {
   private readonly startedAt: number;
   private readonly alarms: AlarmManager;
   private readonly secure: SecureSessions;
+  private readonly readiness: ReadinessService;
+  private readonly readinessSchedule: ReadinessSchedule;
   /** The latest state of each device (for the interlock and readiness). */
   private readonly states = new Map<string, Record<string, unknown>>();
   private started = false;
@@ -93,6 +101,22 @@ export class Agent {
         event: (type, device, data) => this.publishEvent({ type, device, data }),
       },
     });
+    const loadDriver = opts.loadDriver ?? defaultLoadDriver;
+    this.readiness = new ReadinessService({
+      config: opts.config,
+      clock: this.clock,
+      logger: this.log.child({ part: "readiness" }),
+      bootSeq: opts.bootSeq,
+      read: (d, ms) => this.readDevice(d, ms),
+      spec: async (d) => (await loadDriver(opts.config.devices[d]!.protocol)).readiness,
+      connect: opts.connect ?? tcpConnect(this.clock),
+      runAction: (d, action, args, ms, user) => this.runStep(d, action, args, ms, user),
+      retain: (report) => this.session.setRetained(topics.readiness(this.site), report),
+      event: (type, data) => this.publishEvent({ type, data }),
+    });
+    this.readinessSchedule = new ReadinessSchedule({
+      config: opts.config, clock: this.clock, logger: this.log.child({ part: "readiness" }), run: (o) => this.readiness.run(o),
+    });
     this.secure = new SecureSessions({
       config: opts.config,
       alarms: this.alarms,
@@ -100,6 +124,7 @@ export class Agent {
       logger: this.log.child({ part: "secure-session" }),
       stateOf: (d) => this.states.get(d),
       run: (d, action, args, timeoutMs) => this.runStep(d, action, args, timeoutMs),
+      verify: (room, devices, ms) => this.readiness.verify(room, devices, ms),
       event: (type, data) => this.publishEvent({ type, data }),
     });
     this.router = new CommandRouter({
@@ -161,6 +186,7 @@ export class Agent {
     }
     this.alarms.publishAll();
     this.secure.startSchedule();
+    this.readinessSchedule.start();
     this.session.on("message", (topic, payload) => this.onMessage(topic, payload));
     this.session.subscribe(topicFilter("cmd", this.site));
     this.session.subscribe(topics.rebirth(this.site));
@@ -175,6 +201,7 @@ export class Agent {
     this.started = false;
     this.router.abortAll();
     this.secure.stopSchedule();
+    this.readinessSchedule.stop();
     await Promise.all([...this.devices.values()].map((r) => r.stop()));
     await this.session.stop({
       topic: topics.agentState(this.site),
@@ -254,20 +281,20 @@ export class Agent {
     }
   }
 
-  /** A fail-safe step: a device action under its own deadline, as a command would run it. */
-  private async runStep(device: string, action: string, args: unknown, timeoutMs: number): Promise<unknown> {
+  /** A readiness read-back: the device polled now, under the deadline. */
+  private async readDevice(device: string, timeoutMs: number): Promise<Record<string, unknown>> {
     const runner = this.devices.get(device);
     if (!runner) throw new DeviceError("unknown_device", `no device "${device}"`);
-    const controller = new AbortController();
-    const timer = this.clock.setTimeout(() => controller.abort(new DeviceError("timeout", `no result within ${timeoutMs} ms`)), timeoutMs);
-    try {
-      return await Promise.race([
-        runner.run(action, args, { signal: controller.signal, deadline: this.clock.now() + timeoutMs, user: "failsafe" }),
-        new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
-      ]);
-    } finally {
-      this.clock.clearTimeout(timer);
-    }
+    return runner.readNow(timeoutMs);
+  }
+
+  /** A scene or fail-safe step: a device action under its own deadline, as a command would run it. */
+  private async runStep(device: string, action: string, args: unknown, timeoutMs: number, user = "failsafe"): Promise<unknown> {
+    const runner = this.devices.get(device);
+    if (!runner) throw new DeviceError("unknown_device", `no device "${device}"`);
+    return withDeadline(this.clock, timeoutMs, `no result within ${timeoutMs} ms`, (signal) =>
+      runner.run(action, args, { signal, deadline: this.clock.now() + timeoutMs, user }),
+    );
   }
 
   private onHealth(device: string, h: HealthRecord): void {
@@ -376,6 +403,7 @@ export class Agent {
         run: async () => ({ pong: true, bootSeq: this.opts.bootSeq, uptimeMs: this.clock.now() - this.startedAt }),
       },
       ...this.secure.actions(),
+      ...this.readiness.actions(),
       "device.powercycle": {
         description:
           "Power-cycles a device through the relay that feeds it (its `power` entry in the site file): the relay is " +

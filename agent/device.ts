@@ -9,6 +9,7 @@ import type { TransportSpec } from "../drivers/transport/index.js";
 import { Backoff } from "../drivers/transport/backoff.js";
 import type { DeviceConfig } from "../config/site.js";
 import type { DriverModule } from "./drivers.js";
+import { withDeadline } from "./deadline.js";
 
 export interface HealthRecord extends Health {
   since: number;
@@ -164,6 +165,25 @@ export class DeviceRunner {
     // Each action pushes the poll back again, so a burst is followed by one poll.
     this.schedulePoll(this.deps.postActionPollMs ?? POST_ACTION_POLL_MS);
     return result;
+  }
+
+  /**
+   * Reads the device now (a fresh `poll()`, never the cached state) within `timeoutMs`, for the
+   * readiness check; the state is published as a poll's would be. Rejects with a DeviceError:
+   * `not_connected` when the driver is not running (failed to start, restarting), `timeout`, or
+   * the driver's own code.
+   */
+  async readNow(timeoutMs: number): Promise<Record<string, unknown>> {
+    const driver = this.driver;
+    if (!driver || this.stopped || this.restartTimer !== undefined) {
+      const h = this.healthRec;
+      throw new DeviceError("not_connected", `${this.id} is not running (health ${h.status}${h.code ? `/${h.code}` : ""}${h.message ? `: ${h.message}` : ""})`);
+    }
+    const state = (await withDeadline(this.deps.clock, timeoutMs, `${this.id} did not answer within ${timeoutMs} ms`, () => driver.poll())) as Record<string, unknown>;
+    this.healthRec.lastSeen = this.deps.clock.now();
+    this.publishState(state);
+    this.setHealth(driver.health);
+    return state;
   }
 
   private schedulePoll(delayMs: number): void {

@@ -8,11 +8,16 @@ import { DeviceError } from "../drivers/types.js";
 import type { SiteConfig } from "../config/site.js";
 import { ConfigError, zodIssuesToConfigIssues } from "../config/issues.js";
 import type { ConfigIssue } from "../config/issues.js";
+import { fileLocator } from "../config/load.js";
+import type { DriverReadiness } from "../drivers/readiness.js";
+import { readinessConfigIssues } from "./readiness/config-check.js";
 
 export interface DriverModule {
   createDriver(): Driver;
   /** The schema of the device's `options` block, checked when the site file is loaded. */
   optionsSchema?: z.ZodType;
+  /** What a room profile may expect of the device, and how a fresh state is judged (docs/readiness.md). */
+  readiness?: DriverReadiness;
 }
 
 const loaders: Record<string, () => Promise<DriverModule>> = {
@@ -35,12 +40,14 @@ export async function loadDriver(protocol: string): Promise<DriverModule> {
 }
 
 /**
- * The checks the site file's own schema cannot make: every device's protocol has a driver, and its
- * `options` pass that driver's schema. Throws a ConfigError naming the file and each path, so an
+ * The checks the site file's own schema cannot make: every device's protocol has a driver, its
+ * `options` pass that driver's schema, and the rooms' profiles and scene steps are ones its driver
+ * can check and run (agent/readiness/config-check.ts). Throws a ConfigError naming the file and each path, so an
  * agent with a bad device never starts (exit 2) and `roomgate config validate` says why.
  */
 export async function checkDevices(config: SiteConfig, file: string): Promise<void> {
   const issues: ConfigIssue[] = [];
+  const locate = await fileLocator(file);
   for (const [id, dev] of Object.entries(config.devices)) {
     const load = loaders[dev.protocol];
     if (!load) {
@@ -50,10 +57,12 @@ export async function checkDevices(config: SiteConfig, file: string): Promise<vo
     const schema = (await load()).optionsSchema;
     const parsed = schema?.safeParse(dev.options ?? {});
     if (parsed && !parsed.success) {
-      for (const issue of zodIssuesToConfigIssues(parsed.error.issues, dev.options ?? {})) {
+      const at = ["devices", id, "options"];
+      for (const issue of zodIssuesToConfigIssues(parsed.error.issues, dev.options ?? {}, (p, k) => locate([...at, ...p], k))) {
         issues.push({ ...issue, path: `devices.${id}.options${issue.path === "" ? "" : `.${issue.path}`}` });
       }
     }
   }
+  issues.push(...(await readinessConfigIssues(config, (p) => loaders[p]?.(), locate)));
   if (issues.length > 0) throw new ConfigError(file, issues);
 }

@@ -108,11 +108,12 @@ export class CommandRouter {
     }
     const args = spec.args.safeParse(cmd.args ?? {});
     if (!args.success) throw reject("invalid_args", `invalid args for ${cmd.action}`, args.error);
-    return this.runWithDeadline(target, cmd.action, args.data, now, user);
+    const timeoutMs = spec.timeoutMs?.(args.data) ?? this.deps.commandTimeoutMs;
+    return this.runWithDeadline(target, cmd.action, args.data, now, user, timeoutMs);
   }
 
-  private async runWithDeadline(target: CommandTarget, action: string, args: unknown, now: number, user: string): Promise<Outcome> {
-    const { clock, commandTimeoutMs } = this.deps;
+  private async runWithDeadline(target: CommandTarget, action: string, args: unknown, now: number, user: string, commandTimeoutMs: number): Promise<Outcome> {
+    const { clock } = this.deps;
     const deadline = now + commandTimeoutMs;
     const controller = new AbortController();
     this.inflight.add(controller);

@@ -13,16 +13,7 @@ import type { ActionSpec, Clock, Logger } from "../drivers/types.js";
 import { DeviceError } from "../drivers/types.js";
 import type { SiteConfig } from "../config/site.js";
 import type { AlarmManager } from "./alarms.js";
-
-type Step = { device: string; action: string; args: Record<string, unknown>; timeoutMs: number };
-
-export interface StepOutcome {
-  device: string;
-  action: string;
-  status: "ok" | "error";
-  error?: { code: string; message: string };
-  durationMs: number;
-}
+import { roomScenes, runSteps, type StepDeps, type StepResult } from "./scenes.js";
 
 export interface SessionDeps {
   config: SiteConfig;
@@ -32,7 +23,9 @@ export interface SessionDeps {
   /** The latest polled or pushed state of a device, or undefined before the first. */
   stateOf(device: string): Record<string, unknown> | undefined;
   /** Runs a device action with a deadline; rejects with a DeviceError. */
-  run(device: string, action: string, args: unknown, timeoutMs: number): Promise<unknown>;
+  run: StepDeps["run"];
+  /** Verify steps of a room's `failsafe` scene (readiness read-back); absent: such steps fail. */
+  verify?(room: string, devices: string[], timeoutMs: number): Promise<string[]>;
   event(type: string, data: Record<string, unknown>): void;
 }
 
@@ -222,7 +215,7 @@ export class SecureSessions {
       if (s.tripped === null) {
         s.tripped = { at: this.deps.clock.now(), state: reason };
         this.deps.event("session.tripped", { room, reason });
-        const run = this.runFailsafe(room, cfg.failsafe);
+        const run = this.runFailsafe(room);
         this.failsafeRuns.add(run);
         void run.finally(() => this.failsafeRuns.delete(run));
       }
@@ -234,21 +227,17 @@ export class SecureSessions {
     await Promise.all([...this.failsafeRuns]);
   }
 
-  private async runFailsafe(room: string, steps: readonly Step[]): Promise<StepOutcome[]> {
-    const outcomes: StepOutcome[] = [];
-    // In order, each on its own: a step that fails does not stop the ones after it.
-    for (const step of steps) {
-      const t0 = this.deps.clock.now();
-      try {
-        await this.deps.run(step.device, step.action, step.args, step.timeoutMs);
-        outcomes.push({ device: step.device, action: step.action, status: "ok", durationMs: this.deps.clock.now() - t0 });
-      } catch (err) {
-        const code = err instanceof DeviceError ? err.code : "internal";
-        const message = err instanceof Error ? err.message : String(err);
-        outcomes.push({ device: step.device, action: step.action, status: "error", error: { code, message }, durationMs: this.deps.clock.now() - t0 });
-      }
-    }
-    const failed = outcomes.filter((o) => o.status === "error").length;
+  /**
+   * The room's `failsafe` scene (its secure.failsafe steps, or scenes.failsafe) through the one step
+   * runner; the secure.failsafe form continues past a failing step.
+   */
+  private async runFailsafe(room: string): Promise<StepResult[]> {
+    const scene = roomScenes(this.deps.config, room).failsafe;
+    const deps: StepDeps = { clock: this.deps.clock, run: this.deps.run };
+    const verify = this.deps.verify;
+    if (verify) deps.verify = (devices, ms) => verify(room, devices, ms);
+    const outcomes = scene ? await runSteps(scene.steps, scene.onFailure, deps) : [];
+    const failed = outcomes.filter((o) => o.status !== "ok").length;
     this.deps.event("session.failsafe", { room, steps: outcomes, failed });
     (failed > 0 ? this.deps.logger.error : this.deps.logger.warn).call(this.deps.logger, { room, steps: outcomes.length, failed }, "fail-safe steps ran");
     return outcomes;

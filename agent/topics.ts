@@ -12,6 +12,12 @@ import { z } from "zod";
 import { ID_MAX, SITE_ID_MAX, idSchema, isId, siteIdSchema } from "../config/ids.js";
 import { DEVICE_KINDS } from "../config/site.js";
 import type { HealthStatus } from "../drivers/types.js";
+import {
+  ReadinessFinishedSchema, ReadinessItemEventSchema, ReadinessSchema, ReadinessStartedSchema, SceneFinishedSchema, SceneStepEventSchema,
+  type Readiness,
+} from "./topics-readiness.js";
+
+export * from "./topics-readiness.js";
 
 export const TOPIC_PREFIX = "roomgate/v1";
 
@@ -207,6 +213,11 @@ export const EVENT_DATA_SCHEMAS = {
   driver: DriverEventDataSchema,
   "alarm.raised": AlarmRaisedSchema,
   "alarm.cleared": AlarmClearedSchema,
+  "readiness.started": ReadinessStartedSchema,
+  "readiness.item": ReadinessItemEventSchema,
+  "readiness.finished": ReadinessFinishedSchema,
+  "scene.step": SceneStepEventSchema,
+  "scene.finished": SceneFinishedSchema,
 } as const;
 export type KnownEventType = keyof typeof EVENT_DATA_SCHEMAS;
 
@@ -231,26 +242,6 @@ export const EventSchema = z
     }
   })
   .describe("Something that happened (not retained): command audit, health change, driver event, alarm raised/cleared.");
-
-export const READINESS_RESULTS = ["pass", "warn", "fail"] as const;
-
-export const ReadinessSchema = z
-  .object({
-    ts,
-    result: z.enum(READINESS_RESULTS).describe("Worst result of the checks."),
-    durationMs: z.number().nonnegative().optional(),
-    requestedBy: idSchema.optional().describe("User who asked for the check, if any."),
-    checks: z.array(
-      z.object({
-        name: z.string().min(1),
-        device: idSchema.optional(),
-        result: z.enum([...READINESS_RESULTS, "skip"]),
-        code: z.string().optional(),
-        message: z.string().optional(),
-      }),
-    ),
-  })
-  .describe("The last readiness report of the site (retained).");
 
 export const CommandSchema = z
   .strictObject({
@@ -289,7 +280,6 @@ export type AlarmSeverity = Alarm["severity"];
 /** An event payload (named so as not to shadow the DOM/Node `Event`). */
 export type SiteEvent = z.output<typeof EventSchema>;
 export type CommandAudit = z.output<typeof CommandAuditSchema>;
-export type Readiness = z.output<typeof ReadinessSchema>;
 export type Command = z.output<typeof CommandSchema>;
 /** A command as an operator may write it (args may be absent). */
 export type CommandInput = z.input<typeof CommandSchema>;

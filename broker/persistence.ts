@@ -9,6 +9,7 @@
  *   compiler on a gateway). LevelDB holds a lock: a second broker on the same directory is refused
  *   with a clear error instead of corrupting it.
  * - `memory`: aedes' own store; nothing survives a restart.
+ * Both single-instance stores answer retained reads from an in-memory index (retained-index.ts).
  * - cluster (Redis): aedes-persistence-redis (the release line aedes 1.x names as its peer, 11.2)
  *   and mqemitter-redis for the fan-out, both on ioredis connections we own, so their errors are
  *   logged (not thrown) and they are closed when the broker stops.
@@ -17,12 +18,17 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { AedesOptions } from "aedes";
 import { ClassicLevel } from "classic-level";
+import memoryModule from "aedes-persistence";
 import levelPersistence from "aedes-persistence-level";
 import redisPersistence from "aedes-persistence-redis";
 import mqemitterRedis from "mqemitter-redis";
 import { Redis } from "ioredis";
 import type { BrokerPersistence } from "../config/broker.js";
 import type { Logger } from "../drivers/types.js";
+import { withRetainedIndex } from "./retained-index.js";
+
+// A CommonJS module whose typings say `export default`: at run time the import is the factory itself.
+const memoryPersistence = memoryModule as unknown as () => object;
 
 export type PersistenceChoice = BrokerPersistence | { type: "redis"; url: string };
 
@@ -48,7 +54,10 @@ export class StoreError extends Error {
 type Closable = { destroy(): Promise<void> };
 
 export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
-  if (choice.type === "memory") return { aedes: {}, description: "memory", close: async () => undefined };
+  if (choice.type === "memory") {
+    const persistence = withRetainedIndex(memoryPersistence() as unknown as Closable) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    return { aedes: { persistence }, description: "memory", close: once(() => persistence.destroy()) };
+  }
   if (choice.type === "level") {
     const dir = path.resolve(choice.dir ?? path.join(stateDir, "broker"));
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -59,7 +68,7 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
       throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
     }
-    const persistence = levelPersistence(db) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    const persistence = withRetainedIndex(levelPersistence(db) as unknown as Closable) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
     return { aedes: { persistence }, description: `level ${dir}`, close: once(() => persistence.destroy()) };
   }
   const url = new URL(choice.url);

@@ -18,6 +18,7 @@ import type { Clock, Logger } from "../drivers/types.js";
 import { createBrokerAuth, type BrokerAuth, type BrokerAuthOptions } from "./auth.js";
 import { FleetView } from "./fleet-view.js";
 import { GuardedConnection, type ConnectionInfo, type ListenerKind } from "./guard.js";
+import { mountConsole } from "./console.js";
 import { ClientLimits, emptyLimitCounts, LimitLog, type LimitCounts } from "./limits.js";
 import { listenHttp, listenTcp, listenTls, type HttpListening, type Listening } from "./listeners.js";
 import { createMetrics, type BrokerMetrics } from "./metrics.js";
@@ -35,7 +36,8 @@ export interface BrokerOptions {
   /** 0 picks a free port (tests). Default 1883. `false`: no plain-TCP listener. */
   port?: number | false;
   tls?: BrokerTlsListener;
-  http?: BrokerHttpListener;
+  /** The console is served unless `console: false` (the file's default is true). */
+  http?: Omit<BrokerHttpListener, "console"> & { console?: boolean };
   logger: Logger;
   /** Users and anonymous access (the broker file's `users` / `anonymous`). */
   auth?: Omit<BrokerAuthOptions, "logger" | "admit" | "allowSubscription" | "certCNOf">;
@@ -183,8 +185,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     if (opts.port !== false) listeners.push((tcp = await listenTcp({ host: opts.host ?? "0.0.0.0", port: opts.port ?? 1883 }, accept, log)));
     if (opts.tls) listeners.push((tlsL = await listenTls(opts.tls, accept, log, clock.now())));
     if (opts.http) {
-      listeners.push((httpL = await listenHttp(opts.http, limits.maxPacketBytes + 64 * 1024, accept, log, clock.now())));
+      listeners.push((httpL = await listenHttp({ ...opts.http, console: opts.http.console !== false }, limits.maxPacketBytes + 64 * 1024, accept, log, clock.now())));
       if (opts.http.metrics) httpL.route("/metrics", metricsRoute(metrics, auth, anonymous, log));
+      if (opts.http.console !== false) mountConsole(httpL, { websocketPath: opts.http.websocketPath, auth, users: opts.auth?.users, logger: log.child({ part: "console" }) });
     }
   } catch (err) {
     await closeAll();

@@ -17,7 +17,7 @@ import { createLogger } from "../agent/logger.js";
 import { parse, portArg, untilSignal, UsageError } from "./args.js";
 
 const USAGE = `roomgate broker [--config FILE] [--port N] [--host H] [--anonymous]
-               [--data-dir DIR | --memory] [--cluster redis://HOST:PORT[/DB]]
+               [--data-dir DIR | --memory] [--cluster redis://HOST:PORT[/DB]] [--no-console]
 roomgate broker passwd --config FILE USER [--role agent|operator|monitor|admin] [--site S] [--sites a,b|*] [--mosquitto]
     (the password is read from stdin: typed without echo on a terminal, or the first line of a pipe)
 roomgate broker acl --mosquitto --config FILE [--out DIR] [--allow-missing]`;
@@ -33,6 +33,7 @@ export async function brokerCommand(argv: string[]): Promise<number> {
     "data-dir": { type: "string" },
     memory: { type: "boolean" },
     cluster: { type: "string" },
+    "no-console": { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`unknown broker subcommand "${positionals[0]}"\n${USAGE}`);
   if (values.memory && values["data-dir"] !== undefined) throw new UsageError("--memory and --data-dir exclude each other");
@@ -56,13 +57,14 @@ export async function brokerCommand(argv: string[]): Promise<number> {
         ? { type: "level", dir: values["data-dir"] }
         : (file?.persistence ?? { type: "level" });
   if (persistence.type === "memory") logger.warn("persistence: memory; retained messages and sessions are lost when the broker stops");
+  const consoleOn = listeners?.http?.console === true && values["no-console"] !== true;
   let broker;
   try {
     broker = await startBroker({
       host: values.host ?? tcp?.host ?? "0.0.0.0",
       port: tcp?.enabled === false && values.port === undefined ? false : portArg(values.port, tcp?.port ?? 1883),
       ...(listeners?.tls ? { tls: listeners.tls } : {}),
-      ...(listeners?.http ? { http: listeners.http } : {}),
+      ...(listeners?.http ? { http: { ...listeners.http, console: consoleOn } } : {}),
       ...(file ? { limits: file.limits } : {}),
       persistence,
       stateDir: defaultStateDir(),
@@ -73,7 +75,7 @@ export async function brokerCommand(argv: string[]): Promise<number> {
     if (err instanceof StartError || err instanceof StoreError) throw new UsageError(err.message);
     throw err;
   }
-  process.stderr.write(`roomgate broker: ${broker.url}${broker.tls ? `, mqtts on ${broker.tls.port}` : ""}${broker.http ? `, ${broker.http.secure ? "https" : "http"} on ${broker.http.port}` : ""}; store ${broker.store}\n`);
+  process.stderr.write(`roomgate broker: ${broker.url}${broker.tls ? `, mqtts on ${broker.tls.port}` : ""}${broker.http ? `, ${broker.http.secure ? "https" : "http"} on ${broker.http.port}${consoleOn ? " (console at /console/)" : ""}` : ""}; store ${broker.store}\n`);
   await untilSignal();
   await broker.close();
   return 0;

@@ -1,18 +1,15 @@
 /**
  * `roomgate demo`: the embedded broker, a simulated district room (two VISCA cameras: one on a
- * serial pty, one over IP) and the agent, in one process. Prints how to watch and command it.
+ * serial pty, one over IP) and the agent, in one process (cli/demo-run.ts). Prints how to watch
+ * and command it, and where the operator console is.
  */
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
-import { startBroker } from "../broker/server.js";
-import { loadSiteConfig } from "../config/load.js";
+import { loadBrokerConfig, loadSiteConfig } from "../config/load.js";
 import { createLogger } from "../agent/logger.js";
 import type { LogLevel } from "../agent/logger.js";
-import { Agent } from "../agent/agent.js";
 import { checkDevices } from "../agent/drivers.js";
-import { nextBootSeq } from "../agent/boot-seq.js";
-import { startSiteSimulators } from "../simulators/site.js";
-import { packageVersion } from "./version.js";
+import { startDemo } from "./demo-run.js";
 import { defaultStateDir } from "./agent.js";
 import { parse, portArg, untilSignal } from "./args.js";
 
@@ -26,28 +23,32 @@ export function exampleSitePath(): string {
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { port: { type: "string" }, config: { type: "string" }, "log-level": { type: "string" } });
+  const { values } = parse(argv, {
+    port: { type: "string" },
+    "http-port": { type: "string" },
+    "no-console": { type: "boolean" },
+    users: { type: "string" },
+    config: { type: "string" },
+    "log-level": { type: "string" },
+  });
   const port = portArg(values.port, 1883);
+  const httpPort = portArg(values["http-port"], 8080);
   const file = values.config ?? exampleSitePath();
   const config = await loadSiteConfig(file);
   await checkDevices(config, file);
+  const users = values.users === undefined ? undefined : ((await loadBrokerConfig(values.users)).users ?? {});
   const level = (values["log-level"] ?? "warn") as LogLevel;
   const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
 
-  const broker = await startBroker({ host: "127.0.0.1", port, logger });
-  const sims = await startSiteSimulators(config, logger);
-  const stateDir = defaultStateDir();
-  const bootSeq = await nextBootSeq(stateDir, config.site);
-  const agent = new Agent({ config, logger, version: packageVersion(), bootSeq, brokerUrl: broker.url, stateDir });
-  await agent.start();
-
+  const demo = await startDemo({ config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir: defaultStateDir() });
+  const broker = demo.broker;
   const site = config.site;
   const devices = Object.keys(config.devices);
   const cam = devices[0] ?? "cam-main";
   const p = broker.port;
   process.stdout.write(`
 roomgate demo is running: broker ${broker.url}, site "${site}", devices: ${devices.join(", ")}
-
+${demo.consoleUrl ? `\nOperator console: ${demo.consoleUrl}\n  ${users ? `log in as a user of ${values.users}` : "the demo broker is open: any user name (e.g. operator) logs in with every right; --users broker.yaml enforces real users"}\n` : ""}
 Watch every topic of the site:
   npx roomgate watch ${site} --broker ${broker.url}
   mosquitto_sub -h 127.0.0.1 -p ${p} -t 'roomgate/v1/${site}/#' -v
@@ -66,8 +67,6 @@ Ctrl-C stops the demo.
 `);
   await untilSignal();
   process.stdout.write("stopping...\n");
-  await agent.stop();
-  await sims.close();
-  await broker.close();
+  await demo.close();
   return 0;
 }

@@ -26,6 +26,11 @@ const USAGE = `usage: roomgate <command> [options]
   ctl SITE DEVICE ACTION [--arg k=v]... [--json] [--broker URL] [LOGIN] [--timeout MS]
                                         send a command and print the response (DEVICE "-" = the agent)
   watch [SITE] [--broker URL] [LOGIN]   print every roomgate message (of one site)
+  check [--config FILE] [--fix] [--json] [--html FILE] [--rooms a,b] [--deadline MS] [--broker URL] [LOGIN]
+                                        readiness check of this site through its running agent
+                                        (exit 0 pass/warn, 1 fail, 3 no agent, 4 busy)
+  fleet check [--sites a,b | --all] [--json] [--deadline MS] [--fix] [--broker URL] [LOGIN]
+                                        readiness of many sites at once: one board
   discover [--interface IF] [--unicast HOST[:PORT]]... [--window MS] [--user U --password-file F] [--json]
                                         find ONVIF cameras (WS-Discovery) and print site-file entries
   config validate FILE                  check a site file (exit 2 and the problems if invalid)
@@ -60,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./ctl.js")).ctlCommand(rest);
     case "watch":
       return (await import("./watch.js")).watchCommand(rest);
+    case "check":
+      return (await import("./check.js")).checkCommand(rest);
+    case "fleet":
+      return (await import("./fleet.js")).fleetCommand(rest);
     case "config":
       return (await import("./config.js")).configCommand(rest);
     case "discover":
@@ -87,6 +96,10 @@ main(process.argv.slice(2)).then(
     } else if ((err as { code?: string }).code === "bad_config") {
       process.stderr.write(`roomgate: invalid config\n${(err as Error).message}\n`);
       process.exitCode = 2;
+    } else if (err instanceof Error && typeof (err as Error & { code?: unknown }).code === "string") {
+      // A coded error is an expected failure (broker unreachable, login refused): its message says it all.
+      process.stderr.write(`roomgate: ${err.message} [${String((err as Error & { code: string }).code)}]\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`roomgate: ${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;

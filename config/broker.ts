@@ -49,8 +49,12 @@ export const brokerHttpListenerSchema = z
       .default("/mqtt")
       .describe("Path of MQTT over WebSocket (the browser console uses it); same users and ACLs as TCP."),
     metrics: z.boolean().default(true).describe("Serve Prometheus metrics at /metrics (HTTP basic auth of a monitor or admin user)."),
+    console: z
+      .boolean()
+      .default(true)
+      .describe("Serve the operator console at /console/ (every file from the broker, nothing from the Internet; the page logs in over the WebSocket path with the user's own credentials)."),
   })
-  .describe("HTTP listener: MQTT over WebSocket, and /metrics.");
+  .describe("HTTP listener: MQTT over WebSocket, /metrics and the operator console.");
 
 export const brokerLimitsSchema = z
   .strictObject({

@@ -140,7 +140,7 @@ describe("parseSiteConfig regressions found by fuzzing", () => {
   it("a device id with CR LF stays on the issue's line (seed 1222386238)", () => {
     // Shrunk counterexample: `"a\r\nb": {...}` under devices; the dotted path carried the raw newline,
     // so the second half of the message did not start with the file name.
-    const text = BASE.replace("devices:\n", 'devices:\n  "a\\r\\nb": { kind: camera, protocol: visca, transport: { type: serial, path: "cam-x" } }\n');
+    const text = BASE.replace("\ndevices:\n", '\ndevices:\n  "a\\r\\nb": { kind: camera, protocol: visca, transport: { type: serial, path: "cam-x" } }\n');
     const line = BASE.split("\n").indexOf("devices:") + 2; // the key is on the line after `devices:`
     expect((check(text) as ConfigError).message).toBe(
       `${FILE}: devices.a\\r\\nb: invalid key "a\\r\\nb": expected an id of a-z, 0-9 and - (line ${line}, column 3)`,

@@ -39,6 +39,7 @@ describe("parseSiteConfig", () => {
       broker: { url: "mqtts://broker.lan:8883", keepaliveSec: 30, outboxLimit: 10000, outboxMaxBytes: 33554432, outboxMaxAgeSec: 604800 },
       agent: { pollIntervalMs: 5000, commandTimeoutMs: 10000, logLevel: "info" },
       devices: {},
+      readiness: { deadlineMs: 20000, deviceTimeoutMs: 10000, slowMs: 3000, schedule: { beforeMinutes: [], sessions: [] } },
     });
   });
 
@@ -211,7 +212,7 @@ describe("broker file", () => {
     expect(await loadBrokerConfig(join(EXAMPLES, "broker.yaml"))).toEqual({
       listeners: {
         tcp: { enabled: true, host: "0.0.0.0", port: 1883 },
-        http: { host: "0.0.0.0", port: 8080, websocketPath: "/mqtt", metrics: true },
+        http: { host: "0.0.0.0", port: 8080, websocketPath: "/mqtt", metrics: true, console: true },
       },
       limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
       persistence: { type: "level" },

@@ -86,6 +86,27 @@ function withDeviceSecretPaths(config: SiteConfig, sitePath: string): SiteConfig
   return { ...config, devices };
 }
 
+/** Where a dotted path sits in a file (1-based line and column), for checks made after loading. */
+export type Locate = (path: readonly PropertyKey[], atKey?: boolean) => { line: number; column: number } | undefined;
+
+/**
+ * A locator for a site file already loaded: checks made later (drivers' options and readiness
+ * profiles, agent/drivers.ts) name the line too. A file that cannot be read again locates nothing.
+ */
+export async function fileLocator(path: string): Promise<Locate> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    // Only positions are lost: the issues themselves are still reported.
+    void err;
+    return () => undefined;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  return (p, atKey = false) => positionOf(doc, lineCounter, p, atKey);
+}
+
 /**
  * Reads and validates a broker file. Certificate, key and store paths are resolved relative to the
  * broker file (the result carries absolute paths); the files themselves are read by the broker.

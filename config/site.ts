@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { idSchema, siteIdSchema } from "./ids.js";
+import { readinessSettingsSchema, roomProfileSchema, sceneSchema } from "./readiness.js";
+import { checkReadiness, type ReadinessShape } from "./readiness-rules.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
 export const logLevelSchema = z.enum(LOG_LEVELS).describe("Log level: trace|debug|info|warn|error|silent.");
@@ -196,6 +198,8 @@ export const roomConfigSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional().describe("Human-readable room name."),
     secure: secureRoomSchema.optional(),
+    profile: roomProfileSchema.optional(),
+    scenes: z.record(idSchema, sceneSchema).optional().describe("Named scenes of the room: prepare, shutdown, presentation, failsafe, ..."),
   })
   .describe("A room of the site.");
 
@@ -208,8 +212,12 @@ export const siteConfigSchema = z
     agent: agentSettingsSchema.prefault({}),
     rooms: z.record(idSchema, roomConfigSchema).optional().describe("Rooms of the site, by id."),
     devices: z.record(idSchema, deviceConfigSchema).default({}).describe("Devices of the site, by id."),
+    readiness: readinessSettingsSchema.prefault({}),
   })
-  .superRefine(checkSite)
+  .superRefine((site, ctx) => {
+    checkSite(site, ctx);
+    checkReadiness(site as ReadinessShape, ctx);
+  })
   .describe("roomgate site file");
 
 export type SiteConfig = z.output<typeof siteConfigSchema>;

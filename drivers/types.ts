@@ -102,6 +102,11 @@ export interface ActionSpec<A = any, R = unknown> {
   description: string;
   args: z.ZodType<A>;
   run(args: A, ctx: ActionContext): Promise<R>;
+  /**
+   * The action's own deadline (ms) when it may outlast the agent's command timeout: agent-level
+   * actions that run a scene or a readiness check. Device actions leave it out.
+   */
+  timeoutMs?(args: A): number;
 }
 
 export type ActionTable = Record<string, ActionSpec>;

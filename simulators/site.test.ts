@@ -42,7 +42,24 @@ describe("roomgate sim fault controls", () => {
     expect(await s.control("error cam bogus")).toMatch(/^refused: /);
     expect(JSON.parse((await s.control("status")).replace(/^.*faults=/, ""))).toMatchObject({ errorReply: "not_executable" });
     expect(await s.control("help")).toContain("visca:\n  error DEV CODE|off");
+    expect(await s.control("where cam")).toMatch(/^cam power=\w+ pan=-?\d+ tilt=-?\d+ zoom=\d+/);
     expect(await s.control("unplug nobody")).toContain('unknown device "nobody"');
     expect(await s.control("dance cam")).toContain('unknown control "dance"');
+  });
+
+  it("a room's host stand-in goes down and up, and refuses the faults a TCP listener cannot produce", async () => {
+    const port = await freePort();
+    const config = siteConfigSchema.parse({
+      site: "district-01",
+      broker: { url: "mqtt://127.0.0.1:1883" },
+      rooms: { hall: { profile: { hosts: { bridge: { host: "127.0.0.1", port, maxRttMs: 150, simulator: { enabled: true } } } } } },
+    });
+    sims = await startSiteSimulators(config, memoryLogger());
+    expect(await sims.control("status")).toBe(`bridge: tcp 127.0.0.1:${port} listening faults={"silent":false,"garbage":false,"slowMs":0}`);
+    expect(await sims.control("slow bridge 500")).toMatch(/^refused: the host stand-in cannot answer slowly/);
+    expect(await sims.control("silent bridge on")).toMatch(/^refused: the host stand-in cannot go silent/);
+    expect(sims.devices.get("bridge")!.faults).toEqual({ silent: false, garbage: false, slowMs: 0 });
+    expect(await sims.control("unplug bridge")).toBe("bridge unplugged");
+    expect(await sims.control("status")).toMatch(/unplugged/);
   });
 });

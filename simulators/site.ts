@@ -58,6 +58,15 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
       devices.set(id, handle);
       logger.info({ device: id, endpoint: handle.describe() }, "simulator started");
     }
+    // Network hosts of the rooms' readiness profiles (the conference bridge), by host id.
+    const { startHostSimulator } = await import("./host.js");
+    for (const room of Object.values(config.rooms ?? {})) {
+      for (const [id, h] of Object.entries(room.profile?.hosts ?? {})) {
+        if (!h.simulator?.enabled || devices.has(id)) continue;
+        devices.set(id, await startHostSimulator(h.host, h.port));
+        logger.info({ host: id, endpoint: `${h.host}:${h.port}` }, "host simulator started");
+      }
+    }
   } catch (err) {
     await Promise.all([...devices.values()].map((h) => h.close()));
     throw err;

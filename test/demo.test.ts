@@ -1,6 +1,6 @@
 /**
- * What the README promises a new user: `roomgate demo` comes up, a command sent with mosquitto_pub
- * moves a simulated camera and is answered, and Ctrl-C stops it cleanly.
+ * What the README promises a new user: `roomgate demo` comes up with its operator console, a command
+ * sent with mosquitto_pub moves a simulated camera and is answered, and Ctrl-C stops it cleanly.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -28,7 +28,7 @@ suite("roomgate demo", () => {
 
   it("comes up, obeys a mosquitto_pub command with an answer, and stops cleanly on SIGINT", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [cli, "demo", "--port", String(port)], {
+    const child = spawn(process.execPath, [cli, "demo", "--port", String(port), "--http-port", "0"], {
       cwd: root,
       env: { ...process.env, ROOMGATE_STATE_DIR: stateDir },
       stdio: ["ignore", "pipe", "pipe"],
@@ -49,6 +49,13 @@ suite("roomgate demo", () => {
       child.once("exit", (code) => reject(new Error(`demo exited ${code}\n${out}\n${err}`)));
     });
     expect(out).toContain(`mosquitto_pub -h 127.0.0.1 -p ${port}`);
+    // The operator console is on the demo's HTTP listener, and says how to log in.
+    const consoleUrl = /Operator console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(out)?.[1];
+    expect(consoleUrl, out).toBeDefined();
+    expect(out).toContain("any user name (e.g. operator) logs in");
+    const page = await fetch(consoleUrl!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>roomgate console</title>");
 
     const url = `mqtt://127.0.0.1:${port}`;
     const w = await Watcher.connect(url, `${T}/#`);

@@ -15,3 +15,4 @@ export { ENC_STATES, type Enc1State, type Enc1DeviceState } from "./codec.js";
 export function createDriver(): Driver {
   return new Enc1Driver();
 }
+export { readiness } from "./readiness.js";

@@ -21,3 +21,4 @@ export { actionArgs } from "./actions.js";
 export function createDriver(): Driver {
   return new FirmataDriver();
 }
+export { readiness } from "./readiness.js";

@@ -13,3 +13,4 @@ export { BUILTIN_MODELS, TEST_PATTERNS } from "./registers.js";
 export function createDriver(): Driver {
   return new NovastarDriver();
 }
+export { readiness } from "./readiness.js";

@@ -19,3 +19,4 @@ export {
 export function createDriver(): Driver {
   return new OnvifDriver();
 }
+export { readiness } from "./readiness.js";

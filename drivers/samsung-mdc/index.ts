@@ -14,3 +14,4 @@ export { INPUT_CODES, INPUT_NAMES } from "./codec-tables.js";
 export function createDriver(): Driver {
   return new MdcDriver();
 }
+export { readiness } from "./readiness.js";

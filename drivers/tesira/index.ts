@@ -13,3 +13,4 @@ export { actionArgs } from "./actions.js";
 export function createDriver(): Driver {
   return new TesiraDriver();
 }
+export { readiness } from "./readiness.js";

@@ -12,3 +12,4 @@ export { actionArgs } from "./actions.js";
 export function createDriver(): Driver {
   return new ViscaDriver();
 }
+export { readiness } from "./readiness.js";

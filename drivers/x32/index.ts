@@ -13,3 +13,4 @@ export { actionArgs } from "./actions.js";
 export function createDriver(): Driver {
   return new X32Driver();
 }
+export { readiness } from "./readiness.js";

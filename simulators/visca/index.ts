@@ -132,8 +132,14 @@ export const startFromSite: StartFromSite = async (transport, options, runtime =
     replug: () => sim.replug(),
     close: () => sim.close(),
     describe: () => `visca ${sim.describe()}`,
-    controlHelp: "  error DEV CODE|off           answer every command with a VISCA error (syntax, not_executable, buffer_full, ...)",
+    controlHelp:
+      "  error DEV CODE|off           answer every command with a VISCA error (syntax, not_executable, buffer_full, ...)\n" +
+      "  where DEV                    the camera's power and position now (pan, tilt, zoom in camera units)",
     control(verb, args) {
+      if (verb === "where") {
+        const p = sim.camera.position();
+        return `power=${sim.camera.power} pan=${p.pan} tilt=${p.tilt} zoom=${p.zoom}${sim.camera.moving() ? " moving" : ""}`;
+      }
       if (verb !== "error") return undefined;
       const value = args[0];
       sim.faults.errorReply = value === undefined || value === "off" ? null : (value as NonNullable<ViscaFaults["errorReply"]>);

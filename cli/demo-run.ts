@@ -1,0 +1,82 @@
+/**
+ * The pieces of `roomgate demo`, started in one process: the embedded broker (TCP, and HTTP with
+ * MQTT over WebSocket and the operator console), every simulated device of the site file, and the
+ * agent. The e2e tests start the demo through this too, on free ports.
+ *
+ * Without `users` the broker is open to everyone (anonymous, logged loudly): any user name logs in
+ * to the console with every right. With `users` (a broker file's users, scrypt hashes) those users
+ * must give their password and get their role's ACL; clients without a user name (the demo's agent,
+ * the README's mosquitto_pub lines) keep full access, as on any broker with `anonymous: true`.
+ */
+import type { BrokerUser } from "../config/broker.js";
+import type { SiteConfig } from "../config/site.js";
+import type { Logger } from "../drivers/types.js";
+import { startBroker, type RunningBroker } from "../broker/server.js";
+import { Agent, type AgentOptions } from "../agent/agent.js";
+import { nextBootSeq } from "../agent/boot-seq.js";
+import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
+import { packageVersion } from "./version.js";
+
+export interface DemoOptions {
+  config: SiteConfig;
+  logger: Logger;
+  /** MQTT over TCP; 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** The HTTP listener (WebSocket, /metrics, console); false: none. 0 picks a free port. */
+  httpPort: number | false;
+  /** Serve the console on the HTTP listener. Default true. */
+  console?: boolean;
+  users?: Record<string, BrokerUser>;
+  stateDir: string;
+  /** Tests: a fixed boot sequence, a short reconnect backoff. */
+  bootSeq?: number;
+  agent?: Pick<AgentOptions, "mqttBackoff" | "clock">;
+}
+
+export interface RunningDemo {
+  readonly broker: RunningBroker;
+  readonly sims: SiteSimulators;
+  readonly agent: Agent;
+  /** http://host:port/console/ when the console is served. */
+  readonly consoleUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
+  const host = opts.host ?? "127.0.0.1";
+  const withConsole = opts.httpPort !== false && opts.console !== false;
+  const broker = await startBroker({
+    host,
+    port: opts.port,
+    ...(opts.httpPort === false ? {} : { http: { host, port: opts.httpPort, websocketPath: "/mqtt", metrics: true, console: withConsole } }),
+    logger: opts.logger,
+    ...(opts.users ? { auth: { users: opts.users, anonymous: true } } : {}),
+  });
+  let sims: SiteSimulators | undefined;
+  try {
+    sims = await startSiteSimulators(opts.config, opts.logger);
+    // With users the site file's agent name has no password here: the in-process agent comes in
+    // without a user name instead (full access, like every anonymous client of the demo).
+    const config = opts.users ? { ...opts.config, broker: { ...opts.config.broker, username: undefined, password: undefined } } : opts.config;
+    const bootSeq = opts.bootSeq ?? (await nextBootSeq(opts.stateDir, config.site));
+    const agent = new Agent({ config, logger: opts.logger, version: packageVersion(), bootSeq, brokerUrl: broker.url, stateDir: opts.stateDir, ...opts.agent });
+    await agent.start();
+    const running = sims;
+    return {
+      broker,
+      sims: running,
+      agent,
+      consoleUrl: withConsole && broker.http ? `http://${host}:${broker.http.port}/console/` : undefined,
+      async close() {
+        await agent.stop();
+        await running.close();
+        await broker.close();
+      },
+    };
+  } catch (err) {
+    await sims?.close();
+    await broker.close();
+    throw err;
+  }
+}
