@@ -44,6 +44,7 @@ export class GuardedConnection extends Duplex {
   private lastRefill: number;
   private throttleTimer: TimerHandle | undefined;
   private wantsData = true;
+  private corked = false;
   /** Times reading was paused for the rate limit (metrics, tests). */
   throttled = 0;
 
@@ -101,6 +102,17 @@ export class GuardedConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // mqtt-packet writes one packet in several pieces (header, topic, payload), and aedes one packet
+    // after another: corked until the end of this tick they leave in one writev system call instead
+    // of one each (bench/fleet: a quarter of the broker's CPU went to socket writes).
+    if (!this.corked) {
+      this.corked = true;
+      this.inner.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.inner.uncork();
+      });
+    }
     if (this.inner.write(chunk)) cb();
     else this.inner.once("drain", () => cb());
   }

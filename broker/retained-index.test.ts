@@ -70,7 +70,7 @@ describe("withRetainedIndex", () => {
     const written: string[] = [];
     const store = {
       marker: "inner",
-      async setup() {},
+      async setup(_broker: unknown) {},
       async storeRetained(p: { topic: string }) {
         written.push(p.topic);
       },
