@@ -17,7 +17,8 @@ export type LogLine = Record<string, unknown> & { msg?: string };
 
 const live = new Set<ChildProcess>();
 let hooked = false;
-function track(child: ChildProcess): void {
+/** Kills `child` (SIGKILL) if it is still running when this process exits. */
+export function track(child: ChildProcess): void {
   if (!hooked) {
     hooked = true;
     process.on("exit", () => {

@@ -1,0 +1,61 @@
+/**
+ * The aedes broker under test, in its own process (so its CPU and RSS are its own in /proc):
+ * `node dist/bench/fleet/aedes-broker.js --config FILE [--data-dir DIR]`. It loads the broker file
+ * with the production loader and starts broker/server.ts with those users, roles and ACLs, auth on,
+ * exactly as `roomgate broker --config FILE` does, on 127.0.0.1 and a free port.
+ *
+ * It exits when its stdin closes (the bench died) as well as on SIGTERM, so it never outlives the bench.
+ */
+import { parseArgs } from "node:util";
+import { createLogger } from "../../agent/logger.js";
+import { startBroker, type BrokerOptions, type RunningBroker } from "../../broker/server.js";
+import type { BrokerConfig } from "../../config/broker.js";
+import { loadBrokerConfig } from "../../config/load.js";
+import type { Logger } from "../../drivers/types.js";
+
+/**
+ * The options a real deployment passes (cli/broker.ts): the file's users, roles, ACLs and limits,
+ * and its store: on disk (LevelDB, the default of `roomgate broker`) in `dataDir`, or in memory when
+ * the bench runs without a data dir (as Mosquitto then runs with `persistence false`).
+ */
+export async function startAedesForBench(config: BrokerConfig, opts: { port: number; dataDir?: string | undefined }, logger: Logger): Promise<RunningBroker> {
+  const options: BrokerOptions = {
+    host: "127.0.0.1",
+    port: opts.port,
+    logger,
+    auth: { users: config.users ?? {}, anonymous: config.anonymous === true },
+    limits: config.limits,
+    persistence: opts.dataDir !== undefined ? { type: "level", dir: opts.dataDir } : { type: "memory" },
+  };
+  return startBroker(options);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: "string" }, "data-dir": { type: "string" } }, strict: true });
+  if (values.config === undefined) throw new Error("usage: aedes-broker.js --config FILE [--data-dir DIR]");
+  const config = await loadBrokerConfig(values.config);
+  const logger = createLogger({ level: config.logLevel, name: "bench-aedes" });
+  const broker = await startAedesForBench(config, { port: 0, dataDir: values["data-dir"] }, logger);
+  let closing = false;
+  const close = (code: number) => {
+    if (closing) return;
+    closing = true;
+    broker.close().then(
+      () => process.exit(code),
+      (err: unknown) => {
+        process.stderr.write(`aedes-broker: close failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => close(0));
+  process.on("SIGINT", () => close(0));
+  process.stdin.on("end", () => close(0));
+  process.stdin.on("close", () => close(0));
+  process.stdin.resume();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`aedes-broker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+/**
+ * The fleet bench (bench/fleet.ts) in a tiny configuration, as a reader would run it: the compiled
+ * bench (dist/, built by `npm test`) against both brokers, each in its own process. Its numbers must
+ * be sane (every health message sent in the window counted at the monitor, every command answered,
+ * latency percentiles present) and it must leave no process behind.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { MOSQUITTO } from "./helpers/mosquitto.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bench = path.join(root, "dist/bench/fleet.js");
+
+interface Run {
+  broker: { name: string; pid: number };
+  connect: { attempted: number; connected: number };
+  steady: {
+    connectionsHeld: number;
+    connectionsExpected: number;
+    dropped: number;
+    messagesInPerSec: number;
+    messagesOutPerSec: number;
+    health: { sent: number; received: number; lost: number };
+    stateSent: number;
+    deliveryMs: { n: number; p50: number; p99: number; max: number };
+    commands: { sent: number; received: number; answered: number; roundTripMs: { n: number; p50: number; p99: number } };
+    cpu: { brokerPct: number; seconds: number };
+    rss: { brokerMaxMb: number; samples: number };
+  };
+}
+
+/** Runs the bench to its exit (it bounds itself: warm-up + duration + drain); resolves with its JSON line. */
+function runBench(args: string[]): Promise<{ code: number | null; json: { runs: Record<string, Run>; params: Record<string, unknown> }; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bench, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      const line = stdout.trim().split("\n").at(-1) ?? "";
+      try {
+        resolve({ code, json: JSON.parse(line) as { runs: Record<string, Run>; params: Record<string, unknown> }, stderr });
+      } catch (err) {
+        reject(new Error(`no JSON line from the bench (exit ${code}): ${(err as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }
+    });
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+};
+
+describe.skipIf(!MOSQUITTO)("bench/fleet, tiny", () => {
+  it("counts every message it sends, answers every command, and leaves no process behind", async () => {
+    // 5 agents x 2 devices, health and state every second, 10 commands/s: 10 health messages a second.
+    const { code, json, stderr } = await runBench([
+      "--agents", "5", "--devices", "2", "--health-s", "1", "--state-s", "1", "--commands", "10", "--operators", "2",
+      "--warmup", "1", "--duration", "3", "--drain", "1", "--kdf", "light", "--workers", "2", "--broker", "both", "--json-only",
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(Object.keys(json.runs)).toEqual(["aedes", "mosquitto"]);
+    for (const r of Object.values(json.runs)) {
+      const s = r.steady;
+      expect(r.connect.connected).toBe(5);
+      expect(s.connectionsHeld).toBe(s.connectionsExpected); // 5 agents + monitor + 2 operators
+      expect(s.connectionsExpected).toBe(8);
+      expect(s.dropped).toBe(0);
+      // 3 s x 10 health/s = 30 (+1 for a publication exactly on a window edge)
+      expect(s.health.sent).toBeGreaterThanOrEqual(29);
+      expect(s.health.sent).toBeLessThanOrEqual(31);
+      expect(s.health.received).toBe(s.health.sent);
+      expect(s.stateSent).toBeGreaterThanOrEqual(29);
+      expect(s.stateSent).toBeLessThanOrEqual(31);
+      expect(s.deliveryMs.n).toBe(s.health.received);
+      for (const v of [s.deliveryMs.p50, s.deliveryMs.p99, s.deliveryMs.max]) expect(v).toBeGreaterThan(0);
+      expect(s.deliveryMs.p50).toBeLessThanOrEqual(s.deliveryMs.p99);
+      // 3 s x 10 commands/s
+      expect(s.commands.sent).toBeGreaterThanOrEqual(29);
+      expect(s.commands.sent).toBeLessThanOrEqual(31);
+      expect(s.commands.answered).toBe(s.commands.sent);
+      expect(s.commands.roundTripMs.n).toBe(s.commands.answered);
+      expect(s.commands.roundTripMs.p99).toBeGreaterThan(0);
+      // in: health + state + commands + (response, audit event, state) per command; out: health, commands, responses
+      expect(s.messagesInPerSec).toBeGreaterThan(40);
+      expect(s.messagesOutPerSec).toBeGreaterThan(25);
+      expect(s.cpu.seconds).toBeGreaterThan(2.9);
+      expect(s.cpu.brokerPct).toBeGreaterThanOrEqual(0);
+      expect(s.rss.samples).toBeGreaterThan(0);
+      expect(s.rss.brokerMaxMb).toBeGreaterThan(1);
+      expect(alive(r.broker.pid)).toBe(false);
+    }
+  }, 90_000);
+});
