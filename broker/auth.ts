@@ -4,11 +4,13 @@
  * - CONNECT: the password is checked with exactly one scrypt call whether or not the user exists
  *   (an unknown user is verified against a dummy hash), and a wrong password and an unknown user
  *   get the same CONNACK code, 5 "not authorized" (what Mosquitto answers, so clients see one
- *   behaviour on both brokers). Then the client id (agents' ids are bound to their site) and the
- *   will topic (it must be one the user may publish) are checked.
+ *   behaviour on both brokers). Then the client id (agents' ids are bound to their site), the CN of
+ *   a verified TLS client certificate (it must be the username), the will topic (one the user may
+ *   publish) and the connection limits (`admit`, limits.ts: CONNACK 3) are checked.
  * - PUBLISH: a denied publish closes the client's connection (aedes' way; MQTT 3.1.1 section 3.3.5
  *   allows that or a silent ack, which is what Mosquitto does). The message reaches no one.
- * - SUBSCRIBE: a denied filter is answered 0x80 in SUBACK; the client stays connected.
+ * - SUBSCRIBE: a denied filter, or one over the client's filter limit, is answered 0x80 in SUBACK;
+ *   the client stays connected.
  * Every refusal is logged (user, client id, topic; never a password) and counted in `denials`.
  */
 import type { Client } from "aedes";
