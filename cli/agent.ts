@@ -3,6 +3,7 @@ import { createLogger } from "../agent/logger.js";
 import { Agent } from "../agent/agent.js";
 import { checkDevices } from "../agent/drivers.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
+import { prepareStateDir } from "../agent/state-format.js";
 import { packageVersion } from "./version.js";
 import { UsageError, parse, untilSignal } from "./args.js";
 
@@ -17,6 +18,8 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await checkDevices(config, values.config);
   const logger = createLogger({ level: config.agent.logLevel, name: "roomgate-agent" });
   const stateDir = values["state-dir"] ?? defaultStateDir();
+  // Before anything reads it: an upgrade may have left an older layout (agent/state-format.ts).
+  await prepareStateDir(stateDir, logger);
   const bootSeq = await nextBootSeq(stateDir, config.site);
   const opts: ConstructorParameters<typeof Agent>[0] = { config, logger, version: packageVersion(), bootSeq, stateDir };
   if (values.broker) opts.brokerUrl = values.broker;

@@ -14,6 +14,7 @@ import type { Logger } from "../drivers/types.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
 import { Agent, type AgentOptions } from "../agent/agent.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
+import { prepareStateDir } from "../agent/state-format.js";
 import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
 import { packageVersion } from "./version.js";
 
@@ -59,6 +60,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     // With users the site file's agent name has no password here: the in-process agent comes in
     // without a user name instead (full access, like every anonymous client of the demo).
     const config = opts.users ? { ...opts.config, broker: { ...opts.config.broker, username: undefined, password: undefined } } : opts.config;
+    await prepareStateDir(opts.stateDir, opts.logger);
     const bootSeq = opts.bootSeq ?? (await nextBootSeq(opts.stateDir, config.site));
     const agent = new Agent({ config, logger: opts.logger, version: packageVersion(), bootSeq, brokerUrl: broker.url, stateDir: opts.stateDir, ...opts.agent });
     await agent.start();
