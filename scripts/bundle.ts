@@ -32,6 +32,8 @@ export interface BundleOptions {
   outDir: string;
   /** Where the Node runtime packages are kept between builds. */
   cacheDir: string;
+  /** Fetch a missing runtime package with npm (default true); tests say false: no network at test time. */
+  fetch?: boolean;
   root?: string;
 }
 
@@ -140,7 +142,7 @@ export function buildBundle(opts: BundleOptions): BuiltBundle {
   const root = opts.root ?? ROOT;
   const version = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
   const name = `roomgate-${version}-linux-${opts.arch}`;
-  const runtime = ensureRuntime(opts.arch, opts.cacheDir);
+  const runtime = ensureRuntime(opts.arch, opts.cacheDir, opts.fetch ?? true);
   mkdirSync(opts.outDir, { recursive: true });
   const staging = mkdtempSync(path.join(opts.outDir, ".staging-"));
   try {
