@@ -46,6 +46,7 @@ cp -a "$src" "$opt/releases/$NAME.new"
 rm -rf "$opt/releases/$NAME"
 mv "$opt/releases/$NAME.new" "$opt/releases/$NAME"
 previous=$(readlink "$opt/current" 2>/dev/null || true)
+[ "$previous" = "releases/$NAME" ] && previous=""
 ln -sfn "releases/$NAME" "$opt/current.new"
 mv -T "$opt/current.new" "$opt/current"
 mkdir -p "$bindir"
