@@ -5,7 +5,7 @@
  * validate`, the demo, and `doctor` against it. The arm64 bundle cannot run here: its binaries are
  * judged by their ELF headers. Installing twice into a DESTDIR shows an upgrade keeps config and state.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +18,7 @@ import { NATIVE_PACKAGES, NODE_RUNTIME, elfArch, nativeBindings, nativeProblems,
 import { relocatedSite } from "./helpers/demo-site.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
+import { startDemoProcess } from "./helpers/demo-process.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -107,16 +108,8 @@ suite("gateway bundles", () => {
     const devices = { ...site.devices, "cam-lectern": { ...site.devices["cam-lectern"]!, options: { ...site.devices["cam-lectern"]!.options, passwordFile: secret } } };
     writeFileSync(siteFile, stringify({ ...site, devices }));
     const stateDir = path.join(work, "state");
-    const demo = spawn(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort)], { env: { ...env, ROOMGATE_STATE_DIR: stateDir }, stdio: ["ignore", "pipe", "pipe"] });
+    const { child: demo } = await startDemoProcess(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort)], { env: { ...env, ROOMGATE_STATE_DIR: stateDir } });
     try {
-      let out = "";
-      let err = "";
-      demo.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the bundled demo did not come up in 20 s\n${out}\n${err}`)), 20_000);
-        demo.stdout!.on("data", (d: Buffer) => ((out += d.toString()), out.includes("Ctrl-C stops the demo") && (clearTimeout(timer), resolve())));
-        demo.once("exit", (code) => reject(new Error(`the bundled demo exited ${code}\n${out}\n${err}`)));
-      });
       const w = await Watcher.connect(`mqtt://127.0.0.1:${port}`, "roomgate/v1/district-07/#");
       try {
         const birth = await w.waitFor((m) => m.topic === "roomgate/v1/district-07/agent/state" && m.json.state === "online", 15_000, "agent online");

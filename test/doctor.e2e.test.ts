@@ -5,6 +5,7 @@
  * with its fix. The clock is skewed through the doctor's injected clock, not by waiting.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { startDemoProcess } from "./helpers/demo-process.js";
 import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -58,25 +59,10 @@ describe("roomgate doctor against the demo", () => {
     const users = path.join(dir, "broker.yaml");
     writeFileSync(users, stringify({ users: { "agent-district-07": { role: "agent", site: "district-07", password: await hashPassword(PASSWORD) } } }));
     const demoSite = siteFile("demo", PASSWORD);
-    const child = spawn(process.execPath, [cli, "demo", "--config", demoSite, "--users", users, "--port", String(port), "--http-port", String(httpPort)], {
+    const started = await startDemoProcess(process.execPath, [cli, "demo", "--config", demoSite, "--users", users, "--port", String(port), "--http-port", String(httpPort)], {
       env: { ...process.env, ROOMGATE_STATE_DIR: stateDir },
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    demo = child;
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      let err = "";
-      const timer = setTimeout(() => reject(new Error(`demo did not come up in 20 s\n${out}\n${err}`)), 20_000);
-      child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("Ctrl-C stops the demo")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`demo exited ${code}\n${out}\n${err}`)));
-    });
+    demo = started.child;
   }, 30_000);
 
   afterAll(() => {
