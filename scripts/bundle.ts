@@ -34,6 +34,8 @@ export interface BundleOptions {
   cacheDir: string;
   /** Fetch a missing runtime package with npm (default true); tests say false: no network at test time. */
   fetch?: boolean;
+  /** gzip level, 1..9 (default 6). The test uses 1: it runs beside the rest of the suite on two cores. */
+  gzipLevel?: number;
   root?: string;
 }
 
@@ -171,7 +173,7 @@ export function buildBundle(opts: BundleOptions): BuiltBundle {
     unpacked.total = duBytes(dir);
     const tarball = path.join(opts.outDir, `${name}.tar.gz`);
     // Owner root and fixed modes: what the gateway's root unpacks is what was tested.
-    execFileSync("tar", ["-C", staging, "--owner=0", "--group=0", "--numeric-owner", "-czf", tarball, name]);
+    execFileSync("tar", ["-C", staging, "--owner=0", "--group=0", "--numeric-owner", "-I", `gzip -${opts.gzipLevel ?? 6}`, "-cf", tarball, name]);
     return { name, tarball, bytes: statSync(tarball).size, unpacked };
   } finally {
     rmSync(staging, { recursive: true, force: true });
