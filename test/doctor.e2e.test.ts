@@ -65,8 +65,13 @@ describe("roomgate doctor against the demo", () => {
     demo = started.child;
   }, 30_000);
 
-  afterAll(() => {
-    if (demo && demo.exitCode === null) demo.kill("SIGKILL");
+  afterAll(async () => {
+    // A clean stop (SIGINT) closes the simulators' socat processes; SIGKILL would leave them behind.
+    if (demo && demo.exitCode === null) {
+      const exited = new Promise((resolve) => demo!.once("exit", resolve));
+      demo.kill("SIGINT");
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
