@@ -4,6 +4,8 @@ import { Agent } from "../agent/agent.js";
 import { checkDevices } from "../agent/drivers.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { prepareStateDir } from "../agent/state-format.js";
+import { Watchdog } from "../agent/watchdog.js";
+import { systemClock } from "../drivers/clock.js";
 import { packageVersion } from "./version.js";
 import { UsageError, parse, untilSignal } from "./args.js";
 
@@ -28,8 +30,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, "unhandled rejection");
   });
   const agent = new Agent(opts);
+  // Fed from the event loop from now on: a stuck loop is restarted by systemd (WatchdogSec in the unit).
+  const watchdog = new Watchdog({ env: process.env, pid: process.pid, clock: systemClock, logger });
+  watchdog.start();
   await agent.start();
   await untilSignal();
+  watchdog.stop();
   await agent.stop();
   return 0;
 }

@@ -33,6 +33,8 @@ const USAGE = `usage: roomgate <command> [options]
                                         readiness of many sites at once: one board
   discover [--interface IF] [--unicast HOST[:PORT]]... [--window MS] [--user U --password-file F] [--json]
                                         find ONVIF cameras (WS-Discovery) and print site-file entries
+  doctor [--config FILE] [--state-dir DIR] [--time-url URL] [--json]
+                                        check this gateway: config, serial ports, devices, broker, clock, disk
   config validate FILE                  check a site file (exit 2 and the problems if invalid)
   config schema [--broker]              print the JSON Schema of the site (or broker) file
 
@@ -73,6 +75,11 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./config.js")).configCommand(rest);
     case "discover":
       return (await import("./discover.js")).discoverCommand(rest);
+    case "doctor":
+      return (await import("./doctor.js")).doctorCommand(rest);
+    case "--version":
+      process.stdout.write(`roomgate ${(await import("./version.js")).packageVersion()} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+      return 0;
     case undefined:
     case "help":
     case "--help":

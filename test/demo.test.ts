@@ -2,7 +2,7 @@
  * What the README promises a new user: `roomgate demo` comes up with its operator console, a command
  * sent with mosquitto_pub moves a simulated camera and is answered, and Ctrl-C stops it cleanly.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
+import { startDemoProcess } from "./helpers/demo-process.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = path.join(root, "dist/cli/main.js");
@@ -28,26 +29,11 @@ suite("roomgate demo", () => {
 
   it("comes up, obeys a mosquitto_pub command with an answer, and stops cleanly on SIGINT", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [cli, "demo", "--port", String(port), "--http-port", "0"], {
+    const { child, out } = await startDemoProcess(process.execPath, [cli, "demo", "--port", String(port), "--http-port", "0"], {
       cwd: root,
       env: { ...process.env, ROOMGATE_STATE_DIR: stateDir },
-      stdio: ["ignore", "pipe", "pipe"],
     });
     demo = child;
-    let out = "";
-    let err = "";
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`demo did not come up in 15 s\n${out}\n${err}`)), 15_000);
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("Ctrl-C stops the demo")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`demo exited ${code}\n${out}\n${err}`)));
-    });
     expect(out).toContain(`mosquitto_pub -h 127.0.0.1 -p ${port}`);
     // The operator console is on the demo's HTTP listener, and says how to log in.
     const consoleUrl = /Operator console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(out)?.[1];

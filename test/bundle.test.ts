@@ -1,0 +1,172 @@
+/**
+ * The gateway bundles, as a technician gets them: built from this checkout and the cached Node
+ * runtime packages (`npm run bundle:fetch` puts them there; .ci/run does it at install time, so this
+ * test needs no network), unpacked, and run with no Node on PATH: `roomgate --version`, `config
+ * validate`, the demo, and `doctor` against it. The arm64 bundle cannot run here: its binaries are
+ * judged by their ELF headers. Installing twice into a DESTDIR shows an upgrade keeps config and state.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { buildBundle, type BuiltBundle } from "../scripts/bundle.js";
+import { NATIVE_PACKAGES, NODE_RUNTIME, elfArch, nativeBindings, nativeProblems, runtimeTarball } from "../scripts/bundle-natives.js";
+import { relocatedSite } from "./helpers/demo-site.js";
+import { Watcher } from "./helpers/mqtt.js";
+import { freePort } from "./helpers/net.js";
+import { startDemoProcess } from "./helpers/demo-process.js";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cacheDir = process.env.ROOMGATE_BUNDLE_CACHE ?? path.join(root, ".cache/bundle");
+const cached = ["x64", "arm64"].every((a) => existsSync(path.join(cacheDir, runtimeTarball(a as "x64"))));
+const version = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
+const MiB = 1024 * 1024;
+
+// CI fetches the runtimes at install time (.ci/run): there a missing cache is a failure, not a skip.
+const suite = cached || process.env.CI ? describe : describe.skip;
+
+suite("gateway bundles", () => {
+  const work = mkdtempSync(path.join(tmpdir(), "roomgate-bundle-"));
+  const built: Partial<Record<"x64" | "arm64", BuiltBundle & { dir: string; seconds: number }>> = {};
+  /** A PATH with only what the demo needs from the system (sh, readlink, socat): no node. */
+  const bin = path.join(work, "path");
+  const env = { PATH: bin, HOME: work, LANG: "C" };
+
+  beforeAll(() => {
+    mkdirSync(bin);
+    for (const tool of ["sh", "readlink", "socat"]) {
+      const where = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => existsSync(p));
+      if (where) symlinkSync(where, path.join(bin, tool));
+    }
+    for (const arch of ["x64", "arm64"] as const) {
+      const t0 = Date.now();
+      const b = buildBundle({ arch, outDir: path.join(work, "out"), cacheDir, fetch: false, gzipLevel: 1 });
+      const unpacked = path.join(work, arch);
+      mkdirSync(unpacked);
+      execFileSync("tar", ["-xzf", b.tarball, "-C", unpacked]);
+      built[arch] = { ...b, dir: path.join(unpacked, b.name), seconds: (Date.now() - t0) / 1000 };
+      process.stderr.write(`${b.name}.tar.gz: ${(b.bytes / MiB).toFixed(1)} MiB, unpacked ${(b.unpacked.total / MiB).toFixed(1)} MiB, built and unpacked in ${built[arch]!.seconds.toFixed(1)} s\n`);
+    }
+  }, 120_000);
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("has no node on the PATH the bundle is run with", async () => {
+    // `command -v` fails (dash: 127) and prints nothing when there is no node to find.
+    await expect(run("sh", ["-c", "command -v node"], { env })).rejects.toMatchObject({ stdout: "" });
+  });
+
+  it("builds small, self-contained tarballs for linux-x64 and linux-arm64", () => {
+    for (const arch of ["x64", "arm64"] as const) {
+      const b = built[arch]!;
+      expect(b.name).toBe(`roomgate-${version}-linux-${arch}`);
+      // The Node runtime is most of it (~120 MiB unpacked); the app and its dependencies stay small.
+      expect(b.bytes).toBeLessThan(60 * MiB); // gzip -1 here; `npm run bundle` (gzip -6) gives about 46 MiB
+      expect(b.unpacked.app).toBeLessThan(20 * MiB);
+      expect(readFileSync(path.join(b.dir, "bundle.env"), "utf8")).toContain(`NODE_VERSION=${NODE_RUNTIME.version}`);
+      for (const f of ["bin/roomgate", "install.sh", "deploy/roomgate-agent.service", "deploy/99-roomgate-serial.rules.example", "app/config/examples/district-room.yaml", "DEPLOY.md"]) {
+        expect(existsSync(path.join(b.dir, f)), f).toBe(true);
+      }
+      // Nothing of the development tree: no TypeScript compiler, test runner or tests.
+      for (const dev of ["typescript", "vitest", "esbuild"]) expect(existsSync(path.join(b.dir, "app/node_modules", dev)), dev).toBe(false);
+      expect(existsSync(path.join(b.dir, "app/dist/cli/main.js"))).toBe(true);
+      expect(existsSync(path.join(b.dir, "app/dist/agent/router.test.js"))).toBe(false);
+    }
+  });
+
+  it("carries arm64 binaries only in the arm64 bundle (ELF headers), and x64 only in the x64 one", () => {
+    for (const arch of ["x64", "arm64"] as const) {
+      const dir = built[arch]!.dir;
+      expect(nativeProblems(dir, arch)).toEqual([]);
+      expect(elfArch(path.join(dir, "node/bin/node"))).toBe(arch);
+      const bindings = nativeBindings(path.join(dir, "app/node_modules"));
+      for (const pkg of NATIVE_PACKAGES) expect(bindings.some((b) => b.startsWith(`${pkg}/prebuilds/linux-${arch}/`)), pkg).toBe(true);
+      for (const b of bindings) expect(elfArch(path.join(dir, "app/node_modules", b)), b).toBe(arch);
+    }
+  });
+
+  it("runs from the unpacked x64 bundle with its own Node: --version, config validate, the demo and doctor", async () => {
+    const dir = built.x64!.dir;
+    const roomgate = path.join(dir, "bin/roomgate");
+    const { stdout: v } = await run(roomgate, ["--version"], { env });
+    expect(v.trim()).toBe(`roomgate ${version} (node v${NODE_RUNTIME.version}, linux-x64)`);
+    const example = path.join(dir, "app/config/examples/district-room.yaml");
+    const { stdout: valid } = await run(roomgate, ["config", "validate", example], { env });
+    expect(valid).toContain("ok (site district-07, 9 devices)");
+
+    const port = await freePort();
+    const httpPort = await freePort();
+    const site = await relocatedSite(path.join(work, "pty"), (c) => ({ ...c, broker: { ...c.broker, url: `mqtt://127.0.0.1:${port}` } }));
+    mkdirSync(path.join(work, "pty"));
+    const siteFile = path.join(work, "site.yaml");
+    const secret = path.join(dir, "app/config/examples/secrets/cam-lectern.password");
+    const devices = { ...site.devices, "cam-lectern": { ...site.devices["cam-lectern"]!, options: { ...site.devices["cam-lectern"]!.options, passwordFile: secret } } };
+    writeFileSync(siteFile, stringify({ ...site, devices }));
+    const stateDir = path.join(work, "state");
+    const { child: demo } = await startDemoProcess(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort)], { env: { ...env, ROOMGATE_STATE_DIR: stateDir } });
+    try {
+      const w = await Watcher.connect(`mqtt://127.0.0.1:${port}`, "roomgate/v1/district-07/#");
+      try {
+        const birth = await w.waitFor((m) => m.topic === "roomgate/v1/district-07/agent/state" && m.json.state === "online", 15_000, "agent online");
+        expect(birth.json.version).toBe(version);
+        await w.waitFor((m) => m.topic === "roomgate/v1/district-07/dev/cam-main/health" && m.json.status === "ok", 15_000, "cam-main ok");
+      } finally {
+        await w.close();
+      }
+      const doctor = await run(roomgate, ["doctor", "--config", siteFile, "--state-dir", stateDir, "--time-url", `http://127.0.0.1:${httpPort}/`, "--json"], { env });
+      const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: { id: string; status: string; message: string }[] };
+      expect(report.checks.filter((c) => c.status !== "pass")).toEqual([]);
+      expect(report.checks.find((c) => c.id === "node")!.message).toContain(`Node ${NODE_RUNTIME.version} (${path.join(dir, "node/bin/node")})`);
+      expect(report.ok).toBe(true);
+      expect(JSON.parse(readFileSync(path.join(stateDir, "format.json"), "utf8"))).toEqual({ format: "roomgate-state", version: 1 });
+    } finally {
+      const exited = new Promise<number | null>((resolve) => demo.once("exit", resolve));
+      demo.kill("SIGINT");
+      expect(await exited).toBe(0);
+    }
+  }, 60_000);
+
+  it("installs into a DESTDIR, and an upgrade keeps /etc/roomgate and /var/lib/roomgate", async () => {
+    const dest = path.join(work, "root");
+    const first = built.x64!.dir;
+    const installEnv = { ...process.env, DESTDIR: dest };
+    const r1 = await run("sh", [path.join(first, "install.sh")], { env: installEnv });
+    expect(r1.stdout).toContain(`installed ${built.x64!.name}`);
+    expect(r1.stdout).toContain("next: write /etc/roomgate/site.yaml");
+    const etc = path.join(dest, "etc/roomgate");
+    const state = path.join(dest, "var/lib/roomgate");
+    writeFileSync(path.join(etc, "site.yaml"), "site: district-07\n");
+    writeFileSync(path.join(etc, "secrets/broker.pass"), "pw\n", { mode: 0o640 });
+    mkdirSync(path.join(state, "district-07.outbox"));
+    writeFileSync(path.join(state, "district-07.outbox/outbox.log"), "owed");
+    writeFileSync(path.join(state, "format.json"), '{"format":"roomgate-state","version":1}\n');
+
+    // The next release: the same bundle under a newer name.
+    const nextName = `roomgate-9.9.9-linux-x64`;
+    const next = path.join(work, "next", nextName);
+    cpSync(first, next, { recursive: true });
+    writeFileSync(path.join(next, "bundle.env"), readFileSync(path.join(first, "bundle.env"), "utf8").replace(/NAME=.*/, `NAME=${nextName}`).replace(/VERSION=.*/, "VERSION=9.9.9"));
+    const r2 = await run("sh", [path.join(next, "install.sh")], { env: installEnv });
+    expect(r2.stdout).toContain(`installed ${nextName}`);
+    expect(r2.stdout).toContain(`(previous: ${built.x64!.name})`);
+    expect(r2.stdout).not.toContain("next: write");
+
+    const opt = path.join(dest, "opt/roomgate");
+    expect(readlinkSync(path.join(opt, "current"))).toBe(`releases/${nextName}`);
+    expect(existsSync(path.join(opt, "releases", built.x64!.name))).toBe(true); // kept for a rollback
+    expect(readFileSync(path.join(etc, "site.yaml"), "utf8")).toBe("site: district-07\n");
+    expect(readFileSync(path.join(etc, "secrets/broker.pass"), "utf8")).toBe("pw\n");
+    expect(readFileSync(path.join(state, "district-07.outbox/outbox.log"), "utf8")).toBe("owed");
+    expect(existsSync(path.join(etc, "examples/district-room.yaml"))).toBe(true);
+    expect(statSync(path.join(etc, "examples/secrets/cam-lectern.password")).mode & 0o777).toBe(0o640);
+    expect(readlinkSync(path.join(dest, "usr/local/bin/roomgate"))).toBe("/opt/roomgate/current/bin/roomgate");
+    expect(readFileSync(path.join(dest, "etc/systemd/system/roomgate-agent.service"), "utf8")).toContain("ExecStart=/opt/roomgate/current/bin/roomgate agent --config /etc/roomgate/site.yaml");
+    const { stdout } = await run(path.join(opt, "current/bin/roomgate"), ["--version"], { env });
+    expect(stdout).toContain(`node v${NODE_RUNTIME.version}`);
+  }, 60_000);
+});
