@@ -92,5 +92,5 @@ echo "installed $NAME (Node $NODE_VERSION) in /opt/roomgate/releases/$NAME${prev
 if [ ! -f "$etc/site.yaml" ]; then
   echo "next: write /etc/roomgate/site.yaml (start from /etc/roomgate/examples/district-room.yaml),"
   echo "      put the broker password in /etc/roomgate/secrets/broker.pass (chmod 0640, chown root:roomgate),"
-  echo "      then: roomgate doctor --config /etc/roomgate/site.yaml && systemctl enable --now roomgate-agent"
+  echo "      then: runuser -u roomgate -- roomgate doctor && systemctl enable --now roomgate-agent"
 fi

@@ -168,5 +168,16 @@ suite("gateway bundles", () => {
     expect(readFileSync(path.join(dest, "etc/systemd/system/roomgate-agent.service"), "utf8")).toContain("ExecStart=/opt/roomgate/current/bin/roomgate agent --config /etc/roomgate/site.yaml");
     const { stdout } = await run(path.join(opt, "current/bin/roomgate"), ["--version"], { env });
     expect(stdout).toContain(`node v${NODE_RUNTIME.version}`);
+
+    // Installed, `roomgate doctor` needs no flags: the wrapper points it at the gateway's site file
+    // and state directory. Nothing answers here, so it fails; what matters is what it looked at.
+    cpSync(path.join(etc, "examples/district-room.yaml"), path.join(etc, "site.yaml"));
+    cpSync(path.join(etc, "examples/secrets/cam-lectern.password"), path.join(etc, "secrets/cam-lectern.password"));
+    const doctor = await run(path.join(opt, "current/bin/roomgate"), ["doctor", "--json"], { env }).catch((err: { stdout: string; code: number }) => err);
+    const report = JSON.parse(doctor.stdout) as { ok: boolean; config: string; checks: { id: string; status: string; message: string }[] };
+    expect(report.config).toBe(path.join(etc, "site.yaml"));
+    expect(report.checks.find((c) => c.id === "config")!.status).toBe("pass");
+    expect(report.checks.find((c) => c.id === "state")!.message).toBe(`${state}: format 1, writable`);
+    expect(report.ok).toBe(false);
   }, 60_000);
 });
