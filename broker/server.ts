@@ -22,6 +22,7 @@ import { mountConsole } from "./console.js";
 import { ClientLimits, emptyLimitCounts, LimitLog, type LimitCounts } from "./limits.js";
 import { listenHttp, listenTcp, listenTls, type HttpListening, type Listening } from "./listeners.js";
 import { createMetrics, type BrokerMetrics } from "./metrics.js";
+import { useExactDedupe } from "./exact-dedupe.js";
 import { openStore, type PersistenceChoice } from "./persistence.js";
 
 export interface BrokerHooks {
@@ -164,7 +165,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     });
     conn.once("close", () => (open -= 1));
     conn.on("error", (err) => log.debug({ err: err.message }, "connection error"));
-    aedes.handle(conn, req);
+    useExactDedupe(aedes.handle(conn, req), aedes.id);
   };
 
   const listeners: Listening[] = [];
