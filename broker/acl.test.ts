@@ -29,6 +29,30 @@ describe("the ACL matrix (pure)", () => {
   });
 });
 
+describe("one client's Acl, asked again and again (its remembered verdicts)", () => {
+  it("answers every matrix case the same on a long-lived Acl as on a fresh one, in any order, past its memory bound", () => {
+    const users = Object.keys(MATRIX_USERS) as MatrixUser[];
+    const lived = new Map(users.map((u) => [u, acl(u)]));
+    const cases = [...PUBLISH_CASES, ...WILDCARD_PUBLISH_CASES];
+    // Three rounds, the second reversed; between them, 300 distinct never-allowed topics per client
+    // push the memory over its bound so that it is emptied and refilled.
+    for (const round of [cases, [...cases].reverse(), cases]) {
+      for (const { user, topic, allowed } of round) {
+        expect([user, topic, lived.get(user)!.canPublish(topic)]).toEqual([user, topic, allowed]);
+      }
+      for (const [user, a] of lived) {
+        for (let i = 0; i < 300; i++) {
+          expect(a.canPublish(`elsewhere/${i}`)).toBe(MATRIX_USERS[user].role === "admin");
+          expect(a.canRead(`elsewhere/${i}`)).toBe(MATRIX_USERS[user].role === "admin");
+        }
+      }
+    }
+    for (const { user, probe, probeReadable } of [...SUBSCRIBE_CASES, ...SUBSCRIBE_CASES]) {
+      expect([user, probe, lived.get(user)!.canRead(probe)]).toEqual([user, probe, probeReadable]);
+    }
+  });
+});
+
 describe("the ACL follows the topic contract (agent/topics.ts)", () => {
   const agent = acl("agent-s1");
   const op = acl("op-1");

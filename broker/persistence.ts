@@ -55,7 +55,7 @@ type Closable = { destroy(): Promise<void> };
 
 export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
   if (choice.type === "memory") {
-    const persistence = withRetainedIndex(memoryPersistence() as unknown as Closable) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    const persistence = withRetainedIndex(memoryPersistence() as unknown as Closable, { indexOnly: true }) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
     return { aedes: { persistence }, description: "memory", close: once(() => persistence.destroy()) };
   }
   if (choice.type === "level") {

@@ -89,6 +89,30 @@ describe("withRetainedIndex", () => {
     for await (const packet of (p as unknown as { createRetainedStreamCombi(f: string[]): AsyncIterable<{ topic: string }> }).createRetainedStreamCombi(["roomgate/v1/s1/#"])) all.push(packet.topic);
     expect(all.sort()).toEqual(["roomgate/v1/s1/agent/state", "roomgate/v1/s1/dev/cam/health"]);
     expect(p.other()).toBe("inner"); // the rest is the store's own, bound to it
+    expect(p.other).toBe(p.other); // bound once, not on every lookup
+    const replaced = () => "replaced";
+    store.other = replaced;
+    expect(p.other()).toBe("replaced"); // a method the store swaps is bound afresh
     expect(p.retainedIndex.size).toBe(2);
+  });
+
+  it("with indexOnly keeps retained messages in the index alone (the memory store)", async () => {
+    const written: string[] = [];
+    const store = {
+      async setup(_broker: unknown) {},
+      async storeRetained(p: { topic: string }) {
+        written.push(p.topic);
+      },
+      createRetainedStreamCombi: () => (async function* () {})(),
+    };
+    const p = withRetainedIndex(store, { indexOnly: true });
+    await p.setup({});
+    await p.storeRetained(msg("roomgate/v1/s1/dev/cam/health"));
+    await p.storeRetained(msg("roomgate/v1/s1/agent/state"));
+    await p.storeRetained(msg("roomgate/v1/s1/agent/state", ""));
+    expect(written).toEqual([]);
+    const all: string[] = [];
+    for await (const packet of (p as unknown as { createRetainedStreamCombi(f: string[]): AsyncIterable<{ topic: string }> }).createRetainedStreamCombi(["#"])) all.push(packet.topic);
+    expect(all).toEqual(["roomgate/v1/s1/dev/cam/health"]);
   });
 });

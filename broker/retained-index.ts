@@ -123,9 +123,10 @@ interface RetainedStore {
 
 /**
  * `inner` with retained reads served from a RetainedTrie (loaded in setup, kept by storeRetained);
- * every other method is the store's own.
+ * every other method is the store's own. With `indexOnly` (the memory store: nothing to survive a
+ * restart) retained messages live in the index alone, instead of twice in memory.
  */
-export function withRetainedIndex<P extends object>(inner: P): P & { readonly retainedIndex: RetainedTrie } {
+export function withRetainedIndex<P extends object>(inner: P, opts: { indexOnly?: boolean } = {}): P & { readonly retainedIndex: RetainedTrie } {
   const store = inner as unknown as RetainedStore;
   const index = new RetainedTrie();
   const overrides: Record<string, unknown> = {
@@ -137,16 +138,23 @@ export function withRetainedIndex<P extends object>(inner: P): P & { readonly re
     },
     storeRetained: (packet: RetainedPacket) => {
       index.apply({ ...packet }); // a copy, as the stores keep: aedes reuses the packet object
-      return store.storeRetained(packet);
+      return opts.indexOnly === true ? Promise.resolve() : store.storeRetained(packet);
     },
     createRetainedStreamCombi: (patterns: string[]) => Readable.from(index.matchAll(patterns)),
     createRetainedStream: (pattern: string) => Readable.from(index.matchAll([pattern])),
   };
+  // aedes looks a store method up for every message: bound once per method, not once per call.
+  const bound = new Map<PropertyKey, { fn: unknown; bound: unknown }>();
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (typeof prop === "string" && prop in overrides) return overrides[prop];
       const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== "function") return value;
+      const known = bound.get(prop);
+      if (known !== undefined && known.fn === value) return known.bound;
+      const fresh = (value as (...a: unknown[]) => unknown).bind(target);
+      bound.set(prop, { fn: value, bound: fresh });
+      return fresh;
     },
   }) as P & { readonly retainedIndex: RetainedTrie };
 }
