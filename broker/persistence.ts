@@ -25,6 +25,7 @@ import mqemitterRedis from "mqemitter-redis";
 import { Redis } from "ioredis";
 import type { BrokerPersistence } from "../config/broker.js";
 import type { Logger } from "../drivers/types.js";
+import { withOrderedPublishSteps } from "./ordered-store.js";
 import { withRetainedIndex } from "./retained-index.js";
 
 // A CommonJS module whose typings say `export default`: at run time the import is the factory itself.
@@ -55,7 +56,7 @@ type Closable = { destroy(): Promise<void> };
 
 export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
   if (choice.type === "memory") {
-    const persistence = withRetainedIndex(memoryPersistence() as unknown as Closable, { indexOnly: true }) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    const persistence = withOrderedPublishSteps(withRetainedIndex(memoryPersistence() as unknown as Closable, { indexOnly: true })) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
     return { aedes: { persistence }, description: "memory", close: once(() => persistence.destroy()) };
   }
   if (choice.type === "level") {
@@ -68,7 +69,7 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
       throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
     }
-    const persistence = withRetainedIndex(levelPersistence(db) as unknown as Closable) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    const persistence = withOrderedPublishSteps(withRetainedIndex(levelPersistence(db) as unknown as Closable)) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
     return { aedes: { persistence }, description: `level ${dir}`, close: once(() => persistence.destroy()) };
   }
   const url = new URL(choice.url);
@@ -89,7 +90,7 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
     return r;
   };
   const conns = { store: connection("persistence"), sub: connection("emitter-sub"), pub: connection("emitter-pub") };
-  const persistence = redisPersistence({ conn: conns.store }) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+  const persistence = withOrderedPublishSteps(redisPersistence({ conn: conns.store }) as object) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
   // matchEmptyLevels: aedes' own emitter matches `a/#` against `a` too (MQTT-4.7.1-3); keep that.
   const mq = mqemitterRedis({ subConn: conns.sub, pubConn: conns.pub, matchEmptyLevels: true }) as NonNullable<AedesOptions["mq"]>;
   // mqemitter-redis re-emits its connections' errors on `state`; unhandled, that one event would kill

@@ -1,8 +1,9 @@
 /**
  * No message lost between publishers and a subscriber on the broker as `roomgate broker` runs it:
  * the on-disk store (LevelDB) answers retained writes out of order, and aedes' own dedupe then
- * dropped every message that reached the fan-out after a later one (broker/exact-dedupe.ts). A
- * burst from many connections at once, the way a fleet reconnecting after a WAN outage sends it.
+ * dropped every message that reached the fan-out after a later one (broker/exact-dedupe.ts), and
+ * without the ordered store steps (broker/ordered-store.ts) a topic's messages would arrive out of
+ * order. A burst from many connections at once, as a fleet reconnecting after a WAN outage sends it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,17 +32,24 @@ async function connect(url: string, id: string): Promise<MqttClient> {
   return c;
 }
 
-/** Every publisher sends its messages at once; resolves with what the monitor got before the marker. */
-async function burst(persistence: PersistenceChoice, qos: 0 | 1): Promise<Set<string>> {
+/**
+ * Every publisher sends its messages at once; resolves with what the monitor got before the marker,
+ * and each topic's payloads in the order they arrived.
+ */
+async function burst(persistence: PersistenceChoice, qos: 0 | 1): Promise<{ got: Set<string>; byTopic: Map<string, number[]> }> {
   const b = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), persistence });
   running.push(b);
   const monitor = await connect(b.url, "monitor");
   await monitor.subscribeAsync("fleet/#", { qos });
   const got = new Set<string>();
+  const byTopic = new Map<string, number[]>();
   const marker = new Promise<void>((resolve) => {
     monitor.on("message", (topic, payload) => {
       if (topic === "fleet/end") resolve();
-      else got.add(`${topic} ${payload.toString()}`);
+      else {
+        got.add(`${topic} ${payload.toString()}`);
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(payload.toString())]);
+      }
     });
   });
   const publishers = await Promise.all(Array.from({ length: PUBLISHERS }, (_, i) => connect(b.url, `agent-${i}`)));
@@ -51,7 +59,12 @@ async function burst(persistence: PersistenceChoice, qos: 0 | 1): Promise<Set<st
   const last = await connect(b.url, "last");
   await last.publishAsync("fleet/end", "", { qos: 1 });
   await marker;
-  return got;
+  return { got, byTopic };
+}
+
+/** Topics whose messages arrived in another order than their publisher sent them. */
+function outOfOrder(byTopic: Map<string, number[]>): string[] {
+  return [...byTopic].filter(([, seq]) => seq.some((v, i) => i > 0 && v < seq[i - 1]!)).map(([t, seq]) => `${t}: ${seq.join(" ")}`);
 }
 
 const expected = new Set(Array.from({ length: PUBLISHERS }, (_, i) => Array.from({ length: EACH }, (_, j) => `fleet/s${i}/dev/d${j % 10}/health ${j}`)).flat());
@@ -63,13 +76,16 @@ describe("a burst from many publishers reaches a subscriber whole", () => {
   ] as const)("%s", async (_name, qos) => {
     const dir = mkdtempSync(path.join(tmpdir(), "roomgate-delivery-"));
     dirs.push(dir);
-    const got = await burst({ type: "level", dir }, qos);
+    const { got, byTopic } = await burst({ type: "level", dir }, qos);
     expect([...expected].filter((m) => !got.has(m))).toEqual([]);
     expect(got.size).toBe(PUBLISHERS * EACH);
+    // MQTT-4.6.0-5: one client's messages to a topic reach each subscriber in the order it sent them.
+    expect(outOfOrder(byTopic)).toEqual([]);
   });
 
   it("on the memory store, QoS 1", async () => {
-    const got = await burst({ type: "memory" }, 1);
+    const { got, byTopic } = await burst({ type: "memory" }, 1);
     expect(got.size).toBe(PUBLISHERS * EACH);
+    expect(outOfOrder(byTopic)).toEqual([]);
   });
 });
