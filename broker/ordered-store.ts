@@ -10,7 +10,7 @@
  * each step's answer is held until every earlier call of that step has answered.
  */
 
-type Step = (...args: never[]) => Promise<unknown>;
+type Step = (...args: unknown[]) => Promise<unknown>;
 
 /** The publish-path steps whose completion order decides the fan-out order. */
 const ORDERED = ["storeRetained", "outgoingEnqueueCombi"] as const;
@@ -32,7 +32,7 @@ export function withOrderedPublishSteps<P extends object>(inner: P): P {
 }
 
 /** `fn`, with each call's promise settling only after every earlier call's has. */
-export function inOrder<A extends never[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function inOrder<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   let previous: Promise<unknown> = Promise.resolve();
   return (...args: A) => {
     let started: Promise<R>;
