@@ -11,6 +11,7 @@ import { startBroker, type RunningBroker } from "../broker/server.js";
 import { logged, memoryLogger, type LogRecord } from "./helpers/logger.js";
 import { arrival, connectAs, subscribeCode, type RecordingClient } from "./helpers/mqtt-users.js";
 import { REDIS_SERVER, startRedis, type RedisServer } from "./helpers/redis.js";
+import { within } from "./helpers/within.js";
 
 /** Resolves once `holds()` is true of the view (now or after one of its changes); bounded. */
 function settles(view: FleetView, holds: () => boolean, ms = 3000): Promise<void> {
@@ -91,12 +92,13 @@ suite("a two-instance cluster through Redis", () => {
   });
 
   it("moves a persistent session from A to B with the QoS 1 messages queued while it was away", async () => {
-    const first = await connectAs(a.url, "op-1", "op-1-desk", { clean: false });
-    await first.subscribeAsync(`${S}/event`, { qos: 1 });
-    await first.endAsync();
-    const agent = await on(a, "agent-s1", "roomgate-agent-s1");
-    for (const n of [1, 2]) await agent.publishAsync(`${S}/event`, `away-${n}`, { qos: 1 });
-    const back = await on(b, "op-1", "op-1-desk", { clean: false });
+    // Each step bounded and named: this test has timed out once in a full run, step unknown.
+    const first = await within(connectAs(a.url, "op-1", "op-1-desk", { clean: false }), 5000, "op-1-desk connecting to A");
+    await within(first.subscribeAsync(`${S}/event`, { qos: 1 }), 5000, "op-1-desk subscribing on A");
+    await within(first.endAsync(), 5000, "op-1-desk leaving A");
+    const agent = await within(on(a, "agent-s1", "roomgate-agent-s1"), 5000, "the agent connecting to A");
+    for (const n of [1, 2]) await within(agent.publishAsync(`${S}/event`, `away-${n}`, { qos: 1 }), 5000, `A acknowledging away-${n}`);
+    const back = await within(on(b, "op-1", "op-1-desk", { clean: false }), 5000, "op-1-desk reconnecting to B");
     await arrival(back, "away-2");
     expect(back.got).toEqual(["away-1", "away-2"]);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { SerialPort } from "serialport";
 import { fakeClock, type FakeClock } from "../../test/helpers/clock.js";
+import { within } from "../../test/helpers/within.js";
 import { socatAvailable } from "../pty.js";
 import { startViscaSimulator, type SerialCameraHandle } from "./index.js";
 import { wireTimeMs } from "./serial.js";
@@ -91,8 +92,13 @@ describe.skipIf(!haveSocat)("VISCA simulator on a real pty (9600 baud)", () => {
     line = await Line.open(sim.devicePath);
   });
   afterEach(async () => {
-    await line.close();
-    await sim.close();
+    // The simulator (and its socat) is closed even when the agent's port will not close.
+    const stuck = await within(line.close(), 3000, "closing the agent's port").then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    await within(sim.close(), 5000, "closing the simulator");
+    if (stuck) throw stuck;
   });
 
   it("power on: 81 01 04 00 02 FF -> 90 41 FF then 90 51 FF; inquiry -> 90 50 02 FF", async () => {
@@ -145,13 +151,14 @@ describe.skipIf(!haveSocat)("VISCA simulator on a real pty (9600 baud)", () => {
   it("unplug: the device path vanishes and the agent's port closes; replug: same path, state kept", async () => {
     line.send("81 01 04 38 03 FF");
     await line.expect("90 41 FF 90 51 FF");
-    await sim.unplug();
-    await line.closed;
+    // Each step bounded and named: this test has timed out once in a full run, step unknown.
+    await within(sim.unplug(), 5000, "sim.unplug()");
+    await within(line.closed, 5000, "the agent's port closing after the unplug");
     expect(existsSync(sim.devicePath)).toBe(false);
     expect(sim.describe()).toContain("unplugged");
-    await sim.replug();
+    await within(sim.replug(), 8000, "sim.replug()");
     expect(existsSync(sim.devicePath)).toBe(true);
-    line = await Line.open(sim.devicePath);
+    line = await within(Line.open(sim.devicePath), 3000, "opening the replugged device path");
     line.send("81 09 04 38 FF");
     await line.expect("90 50 03 FF");
   });
