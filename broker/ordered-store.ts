@@ -10,24 +10,16 @@
  * each step's answer is held until every earlier call of that step has answered.
  */
 
+import { storeView, type StoreMethod } from "./store-view.js";
+
 type Step = (...args: unknown[]) => Promise<unknown>;
 
 /** The publish-path steps whose completion order decides the fan-out order. */
 const ORDERED = ["storeRetained", "outgoingEnqueueCombi"] as const;
 
 export function withOrderedPublishSteps<P extends object>(inner: P): P {
-  // Looked up by aedes for every message: made once per method (and again if the store swaps it).
-  const made = new Map<PropertyKey, { fn: unknown; made: unknown }>();
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      const known = made.get(prop);
-      if (known !== undefined && known.fn === value) return known.made;
-      const fresh = (ORDERED as readonly PropertyKey[]).includes(prop) ? inOrder((value as Step).bind(target)) : (value as (...a: unknown[]) => unknown).bind(target);
-      made.set(prop, { fn: value, made: fresh });
-      return fresh;
-    },
+  return storeView(inner, {
+    wrap: (prop, method) => ((ORDERED as readonly PropertyKey[]).includes(prop) ? (inOrder(method as Step) as StoreMethod) : method),
   });
 }
 

@@ -14,6 +14,7 @@
  * parent level, and neither matches a first level starting with `$` (e.g. `$SYS`).
  */
 import { Readable } from "node:stream";
+import { storeView } from "./store-view.js";
 
 interface RetainedPacket {
   topic: string;
@@ -143,18 +144,5 @@ export function withRetainedIndex<P extends object>(inner: P, opts: { indexOnly?
     createRetainedStreamCombi: (patterns: string[]) => Readable.from(index.matchAll(patterns)),
     createRetainedStream: (pattern: string) => Readable.from(index.matchAll([pattern])),
   };
-  // aedes looks a store method up for every message: bound once per method, not once per call.
-  const bound = new Map<PropertyKey, { fn: unknown; bound: unknown }>();
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (typeof prop === "string" && prop in overrides) return overrides[prop];
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      const known = bound.get(prop);
-      if (known !== undefined && known.fn === value) return known.bound;
-      const fresh = (value as (...a: unknown[]) => unknown).bind(target);
-      bound.set(prop, { fn: value, bound: fresh });
-      return fresh;
-    },
-  }) as P & { readonly retainedIndex: RetainedTrie };
+  return storeView(inner, { overrides }) as P & { readonly retainedIndex: RetainedTrie };
 }
