@@ -4,6 +4,7 @@ import { Agent } from "../agent/agent.js";
 import { checkDevices } from "../agent/drivers.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { prepareStateDir } from "../agent/state-format.js";
+import { lockStateDir } from "../agent/state-lock.js";
 import { Watchdog } from "../agent/watchdog.js";
 import { systemClock } from "../drivers/clock.js";
 import { packageVersion } from "./version.js";
@@ -22,6 +23,9 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const stateDir = values["state-dir"] ?? defaultStateDir();
   // Before anything reads it: an upgrade may have left an older layout (agent/state-format.ts).
   await prepareStateDir(stateDir, logger);
+  // One agent per site and state directory: a second one would share the outbox (agent/state-lock.ts).
+  const lock = lockStateDir(stateDir, config.site, "stop it first (systemctl stop roomgate-agent), or give this one its own --state-dir");
+  process.once("exit", () => lock.release());
   const bootSeq = await nextBootSeq(stateDir, config.site);
   const opts: ConstructorParameters<typeof Agent>[0] = { config, logger, version: packageVersion(), bootSeq, stateDir };
   if (values.broker) opts.brokerUrl = values.broker;
@@ -37,5 +41,6 @@ export async function agentCommand(argv: string[]): Promise<number> {
   await untilSignal();
   watchdog.stop();
   await agent.stop();
+  lock.release();
   return 0;
 }

@@ -5,10 +5,15 @@
  */
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { loadBrokerConfig, loadSiteConfig } from "../config/load.js";
 import { createLogger } from "../agent/logger.js";
 import type { LogLevel } from "../agent/logger.js";
 import { checkDevices } from "../agent/drivers.js";
+import { lockStateDir, StateLockError, type StateLock } from "../agent/state-lock.js";
+import { relocateSite, simulatorEndpoints, takenEndpoints, type Endpoint } from "../simulators/site-endpoints.js";
+import type { SiteConfig } from "../config/site.js";
 import { startDemo } from "./demo-run.js";
 import { defaultStateDir } from "./agent.js";
 import { parse, portArg, untilSignal } from "./args.js";
@@ -30,17 +35,26 @@ export async function demoCommand(argv: string[]): Promise<number> {
     users: { type: "string" },
     config: { type: "string" },
     "log-level": { type: "string" },
+    "free-ports": { type: "boolean" },
+    "state-dir": { type: "string" },
   });
-  const port = portArg(values.port, 1883);
-  const httpPort = portArg(values["http-port"], 8080);
+  const freePorts = values["free-ports"] === true;
+  const port = portArg(values.port, freePorts ? 0 : 1883);
+  const httpPort = portArg(values["http-port"], freePorts ? 0 : 8080);
   const file = values.config ?? exampleSitePath();
-  const config = await loadSiteConfig(file);
-  await checkDevices(config, file);
+  const stateDir = values["state-dir"] ?? defaultStateDir();
+  const loaded = await loadSiteConfig(file);
+  await checkDevices(loaded, file);
+  await mkdir(stateDir, { recursive: true });
+  const config = freePorts ? await relocateSite(loaded, path.join(stateDir, "pty")) : loaded;
+  const lock = await preflight(config, stateDir, port, httpPort);
+  if (lock === undefined) return 1;
+  process.once("exit", () => lock.release());
   const users = values.users === undefined ? undefined : ((await loadBrokerConfig(values.users)).users ?? {});
   const level = (values["log-level"] ?? "warn") as LogLevel;
   const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
 
-  const demo = await startDemo({ config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir: defaultStateDir() });
+  const demo = await startDemo({ config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir });
   const broker = demo.broker;
   const site = config.site;
   const devices = Object.keys(config.devices);
@@ -68,5 +82,38 @@ Ctrl-C stops the demo.
   await untilSignal();
   process.stdout.write("stopping...\n");
   await demo.close();
+  lock.release();
   return 0;
+}
+
+/**
+ * Before anything starts: every port the demo will listen on is bindable and no other agent of the
+ * site runs from this state directory. Otherwise prints what is taken and how to run beside it
+ * (stderr) and resolves undefined; a half-started demo would fail on the first port, naming only it.
+ */
+async function preflight(config: SiteConfig, stateDir: string, port: number, httpPort: number): Promise<StateLock | undefined> {
+  const beside = "npx roomgate demo --free-ports --state-dir .roomgate-2";
+  const endpoints: Endpoint[] = [
+    { what: "the MQTT broker (--port N)", proto: "tcp", host: "127.0.0.1", port },
+    { what: "the console, WebSocket and /metrics (--http-port N)", proto: "tcp", host: "127.0.0.1", port: httpPort },
+    ...simulatorEndpoints(config),
+  ];
+  const problems = (await takenEndpoints(endpoints)).map(({ endpoint: e, reason }) => `  ${e.where.padEnd(22)} ${e.what}: ${reason === "EADDRINUSE" ? "in use" : reason}`);
+  let lock: StateLock | undefined;
+  try {
+    lock = lockStateDir(stateDir, config.site, `run this one with its own, e.g. ${beside}`);
+  } catch (err) {
+    if (!(err instanceof StateLockError)) throw err;
+    problems.push(`  ${err.message}`);
+  }
+  if (problems.length === 0) return lock;
+  lock?.release();
+  process.stderr.write(`roomgate demo: cannot start, what it needs is taken:
+${problems.join("\n")}
+Is another roomgate demo (or an MQTT broker) running? Stop it (Ctrl-C in its terminal), or start this one beside it:
+  ${beside}
+(--free-ports puts the broker, the console and every simulated device on free ports, printed once it is up;
+--port N and --http-port N choose the broker's own; --state-dir DIR keeps its boot count and outbox apart.)
+`);
+  return undefined;
 }

@@ -10,7 +10,9 @@ import { UsageError } from "./args.js";
 
 const USAGE = `usage: roomgate <command> [options]
 
-  demo [--port N]                       broker + simulated site + agent in one process
+  demo [--port N] [--http-port N] [--free-ports] [--state-dir DIR] [--config FILE]
+                                        broker + simulated site + agent in one process
+                                        (--free-ports: beside another demo, every port free)
   broker [--config FILE] [--port N] [--host H] [--anonymous] [--data-dir DIR | --memory] [--cluster redis://H:P]
                                         run the MQTT broker (aedes): listeners (TCP, TLS, WebSocket,
                                         /metrics), users, ACLs and limits from FILE; retained messages

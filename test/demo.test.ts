@@ -29,7 +29,7 @@ suite("roomgate demo", () => {
 
   it("comes up, obeys a mosquitto_pub command with an answer, and stops cleanly on SIGINT", async () => {
     const port = await freePort();
-    const { child, out } = await startDemoProcess(process.execPath, [cli, "demo", "--port", String(port), "--http-port", "0"], {
+    const { child, out } = await startDemoProcess(process.execPath, [cli, "demo", "--free-ports", "--state-dir", stateDir, "--port", String(port)], {
       cwd: root,
       env: { ...process.env, ROOMGATE_STATE_DIR: stateDir },
     });
