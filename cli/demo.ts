@@ -11,7 +11,9 @@ import type { LogLevel } from "../agent/logger.js";
 import { checkDevices } from "../agent/drivers.js";
 import { startDemo } from "./demo-run.js";
 import { defaultStateDir } from "./agent.js";
-import { parse, portArg, untilSignal } from "./args.js";
+import { portArg, untilSignal } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { demoSpec } from "./specs/site.js";
 
 /** The example site file, found from both the sources (cli/) and the build (dist/cli/). */
 export function exampleSitePath(): string {
@@ -23,14 +25,7 @@ export function exampleSitePath(): string {
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    port: { type: "string" },
-    "http-port": { type: "string" },
-    "no-console": { type: "boolean" },
-    users: { type: "string" },
-    config: { type: "string" },
-    "log-level": { type: "string" },
-  });
+  const { values } = parseCommand(demoSpec, argv);
   const port = portArg(values.port, 1883);
   const httpPort = portArg(values["http-port"], 8080);
   const file = values.config ?? exampleSitePath();

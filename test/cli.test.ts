@@ -90,7 +90,7 @@ describe("roomgate usage", () => {
     expect(u.stderr).toContain("usage: roomgate");
     const m = await roomgate(["agent"]);
     expect(m.code).toBe(2);
-    expect(m.stderr).toContain("agent needs --config FILE");
+    expect(m.stderr).toBe("roomgate agent: needs --config FILE (roomgate agent --help)\n");
   });
 });
 
