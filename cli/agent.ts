@@ -8,15 +8,16 @@ import { lockStateDir } from "../agent/state-lock.js";
 import { Watchdog } from "../agent/watchdog.js";
 import { systemClock } from "../drivers/clock.js";
 import { packageVersion } from "./version.js";
-import { UsageError, parse, untilSignal } from "./args.js";
+import { untilSignal } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { agentSpec } from "./specs/site.js";
 
 export function defaultStateDir(): string {
   return process.env.ROOMGATE_STATE_DIR ?? ".roomgate";
 }
 
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: "string" }, broker: { type: "string" }, "state-dir": { type: "string" } });
-  if (!values.config) throw new UsageError("agent needs --config FILE");
+  const { values } = parseCommand(agentSpec, argv);
   const config = await loadSiteConfig(values.config);
   await checkDevices(config, values.config);
   const logger = createLogger({ level: config.agent.logLevel, name: "roomgate-agent" });

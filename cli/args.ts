@@ -1,16 +1,5 @@
-import { parseArgs } from "node:util";
-import type { ParseArgsConfig } from "node:util";
-
-/** Bad usage: the CLI prints the message and the usage, and exits 2. */
+/** Bad usage: the CLI prints `roomgate <command>: <message> (roomgate <command> --help)` and exits 2. */
 export class UsageError extends Error {}
-
-export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 export function defaultBrokerUrl(): string {
   return process.env.ROOMGATE_BROKER ?? "mqtt://127.0.0.1:1883";

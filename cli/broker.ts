@@ -1,6 +1,6 @@
 /**
  * `roomgate broker`: run the broker; `broker passwd` adds or changes a user of the broker file;
- * `broker acl --mosquitto` writes the same policy for Mosquitto.
+ * `broker acl --mosquitto` writes the same policy for Mosquitto. Their options: cli/specs/broker.ts.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -14,28 +14,12 @@ import { readBrokerFile, setUser, writePrivateFile } from "../broker/users.js";
 import type { BrokerRole } from "../config/broker.js";
 import { loadBrokerConfig } from "../config/load.js";
 import { createLogger } from "../agent/logger.js";
-import { parse, portArg, untilSignal, UsageError } from "./args.js";
-
-const USAGE = `roomgate broker [--config FILE] [--port N] [--host H] [--anonymous]
-               [--data-dir DIR | --memory] [--cluster redis://HOST:PORT[/DB]] [--no-console]
-roomgate broker passwd --config FILE USER [--role agent|operator|monitor|admin] [--site S] [--sites a,b|*] [--mosquitto]
-    (the password is read from stdin: typed without echo on a terminal, or the first line of a pipe)
-roomgate broker acl --mosquitto --config FILE [--out DIR] [--allow-missing]`;
+import { portArg, untilSignal, UsageError } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { brokerAclSpec, brokerPasswdSpec, brokerSpec } from "./specs/broker.js";
 
 export async function brokerCommand(argv: string[]): Promise<number> {
-  if (argv[0] === "passwd") return passwdCommand(argv.slice(1));
-  if (argv[0] === "acl") return aclCommand(argv.slice(1));
-  const { values, positionals } = parse(argv, {
-    port: { type: "string" },
-    host: { type: "string" },
-    config: { type: "string" },
-    anonymous: { type: "boolean" },
-    "data-dir": { type: "string" },
-    memory: { type: "boolean" },
-    cluster: { type: "string" },
-    "no-console": { type: "boolean" },
-  });
-  if (positionals.length > 0) throw new UsageError(`unknown broker subcommand "${positionals[0]}"\n${USAGE}`);
+  const { values } = parseCommand(brokerSpec, argv);
   if (values.memory && values["data-dir"] !== undefined) throw new UsageError("--memory and --data-dir exclude each other");
   if (values.cluster !== undefined && !/^rediss?:\/\/\S+$/.test(values.cluster)) throw new UsageError(`--cluster: expected redis://HOST:PORT[/DB], got "${values.cluster}"`);
   const file = values.config ? await loadBrokerConfig(values.config) : undefined;
@@ -83,17 +67,11 @@ export async function brokerCommand(argv: string[]): Promise<number> {
 
 const ROLES: readonly BrokerRole[] = ["agent", "operator", "monitor", "admin"];
 
-async function passwdCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    config: { type: "string" },
-    role: { type: "string" },
-    site: { type: "string" },
-    sites: { type: "string" },
-    mosquitto: { type: "boolean" },
-  });
+/** `roomgate broker passwd` (its arguments after `passwd`). */
+export async function passwdCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(brokerPasswdSpec, argv);
   const file = values.config;
-  const user = positionals[0];
-  if (file === undefined || user === undefined || positionals.length > 1) throw new UsageError(`broker passwd: expected --config FILE and one USER\n${USAGE}`);
+  const user = positionals[0]!;
   const role = values.role;
   if (role !== undefined && !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role: expected one of ${ROLES.join(", ")}, got "${role}"`);
   const sites = values.sites === undefined ? undefined : values.sites === "*" ? ("*" as const) : values.sites.split(",").map((s) => s.trim()).filter(Boolean);
@@ -178,14 +156,9 @@ function readHidden(prompt: string): Promise<string> {
   });
 }
 
-async function aclCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    mosquitto: { type: "boolean" },
-    config: { type: "string" },
-    out: { type: "string" },
-    "allow-missing": { type: "boolean" },
-  });
-  if (!values.mosquitto || values.config === undefined) throw new UsageError(`broker acl: expected --mosquitto --config FILE\n${USAGE}`);
+/** `roomgate broker acl` (its arguments after `acl`). */
+export async function aclCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(brokerAclSpec, argv);
   const config = await loadBrokerConfig(values.config);
   const out = values.out === undefined ? undefined : path.resolve(values.out);
   const paths = { passwd: path.join(out ?? ".", "passwd"), acl: path.join(out ?? ".", "acl") };

@@ -15,23 +15,16 @@ import { loadSiteConfig } from "../config/load.js";
 import type { Readiness, SiteEvent } from "../agent/topics.js";
 import type { StepResult } from "../agent/scenes.js";
 import { exampleSitePath } from "./demo.js";
-import { UsageError, parse } from "./args.js";
-import { connectTool, TOOL_AUTH_FLAGS, toolAuth } from "./mqtt-client.js";
+import { UsageError } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { checkSpec } from "./specs/operator.js";
+import { connectTool, toolAuth } from "./mqtt-client.js";
 import { askReadiness } from "./readiness-client.js";
 import { ProgressPrinter, reportText, stepLine, styleFor, summary } from "./readiness-format.js";
 import { reportHtml } from "./readiness-html.js";
 
 export async function checkCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    config: { type: "string" },
-    fix: { type: "boolean" },
-    json: { type: "boolean" },
-    html: { type: "string" },
-    rooms: { type: "string" },
-    deadline: { type: "string" },
-    broker: { type: "string" },
-    ...TOOL_AUTH_FLAGS,
-  });
+  const { values } = parseCommand(checkSpec, argv);
   const file = values.config ?? process.env.ROOMGATE_CONFIG ?? exampleSitePath();
   const config = await loadSiteConfig(file);
   const deadlineMs = values.deadline === undefined ? config.readiness.deadlineMs : Number(values.deadline);

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { topics } from "../agent/topics.js";
-import { connectTool, TOOL_AUTH_FLAGS, toolAuth } from "./mqtt-client.js";
-import { UsageError, defaultBrokerUrl, parse } from "./args.js";
+import { connectTool, toolAuth } from "./mqtt-client.js";
+import { UsageError, defaultBrokerUrl } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { ctlSpec } from "./specs/operator.js";
 
 /** `--arg k=v`: v is read as JSON when it parses (numbers, booleans, objects), else as a string. */
 export function parseArgPairs(pairs: string[]): Record<string, unknown> {
@@ -22,16 +24,9 @@ export function parseArgPairs(pairs: string[]): Record<string, unknown> {
 }
 
 export async function ctlCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    arg: { type: "string", multiple: true },
-    json: { type: "boolean" },
-    broker: { type: "string" },
-    ...TOOL_AUTH_FLAGS,
-    timeout: { type: "string" },
-    expires: { type: "string" },
-  });
+  const { values, positionals } = parseCommand(ctlSpec, argv);
   const [site, device, action] = positionals;
-  if (!site || !device || !action || positionals.length !== 3) throw new UsageError("ctl needs SITE DEVICE ACTION");
+  if (!site || !device || !action) throw new UsageError("SITE, DEVICE and ACTION must not be empty");
   const auth = await toolAuth(values, "operator");
   const user = auth.username!;
   const timeoutMs = Number(values.timeout ?? 15_000);

@@ -16,7 +16,9 @@ import { relocateSite, simulatorEndpoints, takenEndpoints, type Endpoint } from 
 import type { SiteConfig } from "../config/site.js";
 import { startDemo } from "./demo-run.js";
 import { defaultStateDir } from "./agent.js";
-import { parse, portArg, untilSignal } from "./args.js";
+import { portArg, untilSignal } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { demoSpec } from "./specs/site.js";
 
 /** The example site file, found from both the sources (cli/) and the build (dist/cli/). */
 export function exampleSitePath(): string {
@@ -28,16 +30,7 @@ export function exampleSitePath(): string {
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    port: { type: "string" },
-    "http-port": { type: "string" },
-    "no-console": { type: "boolean" },
-    users: { type: "string" },
-    config: { type: "string" },
-    "log-level": { type: "string" },
-    "free-ports": { type: "boolean" },
-    "state-dir": { type: "string" },
-  });
+  const { values } = parseCommand(demoSpec, argv);
   const freePorts = values["free-ports"] === true;
   const port = portArg(values.port, freePorts ? 0 : 1883);
   const httpPort = portArg(values["http-port"], freePorts ? 0 : 8080);

@@ -4,18 +4,12 @@
  * (never a command-line argument, which `ps` shows to everyone) and never printed.
  */
 import { readFile } from "node:fs/promises";
-import { UsageError, parse } from "./args.js";
+import { UsageError } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { discoverSpec } from "./specs/site.js";
 
 export async function discoverCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    interface: { type: "string" },
-    unicast: { type: "string", multiple: true },
-    window: { type: "string" },
-    user: { type: "string" },
-    "password-file": { type: "string" },
-    "no-multicast": { type: "boolean" },
-    json: { type: "boolean" },
-  });
+  const { values } = parseCommand(discoverSpec, argv);
   const windowMs = values.window === undefined ? 3000 : Number(values.window);
   if (!Number.isInteger(windowMs) || windowMs < 100 || windowMs > 60_000) throw new UsageError(`--window: expected 100..60000 ms, got "${values.window}"`);
   if (values["password-file"] !== undefined && values.user === undefined) throw new UsageError("--password-file needs --user");

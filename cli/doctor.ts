@@ -16,7 +16,8 @@ import type { SiteConfig } from "../config/site.js";
 import { checkDevices } from "../agent/drivers.js";
 import { defaultStateDir } from "./agent.js";
 import { exampleSitePath } from "./demo.js";
-import { UsageError, parse } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { doctorSpec } from "./specs/site.js";
 import { checkBroker, checkClock, defaultTimeUrl } from "./doctor-broker.js";
 import { checkNetworkDevices, checkNode, checkSecrets, checkSerialPorts, checkStateDir, type CheckResult, type DoctorEnv } from "./doctor-local.js";
 
@@ -76,13 +77,7 @@ export function doctorText(r: DoctorReport): string {
 }
 
 export async function doctorCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    config: { type: "string" },
-    "state-dir": { type: "string" },
-    "time-url": { type: "string" },
-    json: { type: "boolean" },
-  });
-  if (positionals.length > 0) throw new UsageError(`doctor takes no arguments, got "${positionals.join(" ")}"`);
+  const { values } = parseCommand(doctorSpec, argv);
   const opts: DoctorOptions = {
     configFile: values.config ?? process.env.ROOMGATE_CONFIG ?? exampleSitePath(),
     stateDir: values["state-dir"] ?? defaultStateDir(),

@@ -10,8 +10,10 @@ import type { MqttClient } from "mqtt";
 import type { Readiness } from "../agent/topics.js";
 import { parseTopic } from "../agent/topics.js";
 import { isId, SITE_ID_MAX } from "../config/ids.js";
-import { UsageError, defaultBrokerUrl, parse } from "./args.js";
-import { connectTool, TOOL_AUTH_FLAGS, toolAuth } from "./mqtt-client.js";
+import { UsageError, defaultBrokerUrl } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { fleetCheckSpec } from "./specs/operator.js";
+import { connectTool, toolAuth } from "./mqtt-client.js";
 import { askReadiness } from "./readiness-client.js";
 import { fleetTable, styleFor, type FleetRow } from "./readiness-format.js";
 
@@ -19,19 +21,10 @@ import { fleetTable, styleFor, type FleetRow } from "./readiness-format.js";
 export const DISCOVERY_QUIET_MS = 500;
 export const DISCOVERY_MAX_MS = 3000;
 
-export async function fleetCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== "check") throw new UsageError(`fleet: expected "check", got "${sub ?? ""}"`);
-  const { values } = parse(rest, {
-    sites: { type: "string" },
-    all: { type: "boolean" },
-    json: { type: "boolean" },
-    deadline: { type: "string" },
-    fix: { type: "boolean" },
-    broker: { type: "string" },
-    ...TOOL_AUTH_FLAGS,
-  });
-  if ((values.sites === undefined) === (values.all !== true)) throw new UsageError("fleet check needs --sites a,b,... or --all");
+/** `roomgate fleet check` (its arguments after `check`). */
+export async function fleetCheckCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(fleetCheckSpec, argv);
+  if ((values.sites === undefined) === (values.all !== true)) throw new UsageError("needs --sites a,b,... or --all (one of the two)");
   const deadlineMs = Number(values.deadline ?? 30_000);
   if (!Number.isInteger(deadlineMs) || deadlineMs < 1000) throw new UsageError(`--deadline: expected milliseconds >= 1000, got "${values.deadline}"`);
   const auth = await toolAuth(values, "operator");

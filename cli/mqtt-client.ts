@@ -1,7 +1,7 @@
 /**
- * A short-lived MQTT client for the operator tools (ctl, watch, fleet check), and the flags they share
- * to log in: `--user U`, `--password-file F`, `--ca FILE` (or $ROOMGATE_USER, $ROOMGATE_PASSWORD_FILE,
- * $ROOMGATE_CA_FILE). The password is only ever read from a file, never from the command line (which
+ * A short-lived MQTT client for the operator tools (ctl, watch, check, fleet check), and the login they
+ * share: `--user U`, `--password-file F`, `--ca FILE` (or $ROOMGATE_USER, $ROOMGATE_PASSWORD_FILE,
+ * $ROOMGATE_CA_FILE); the flags themselves are `loginOptions` in cli/specs/shared.ts. The password is only ever read from a file, never from the command line (which
  * other users of the machine can see in `ps`), and never printed.
  */
 import { randomBytes } from "node:crypto";
@@ -16,13 +16,6 @@ export interface ToolAuth {
   /** CA certificates (PEM) that sign an mqtts:// or wss:// broker's certificate. */
   ca?: Buffer;
 }
-
-/** The parse() options of the login flags. */
-export const TOOL_AUTH_FLAGS = {
-  user: { type: "string" },
-  "password-file": { type: "string" },
-  ca: { type: "string" },
-} as const;
 
 async function readFlagFile(file: string, flag: string): Promise<Buffer> {
   try {

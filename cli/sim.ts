@@ -2,11 +2,12 @@ import readline from "node:readline";
 import { loadSiteConfig } from "../config/load.js";
 import { createLogger } from "../agent/logger.js";
 import { startSiteSimulators } from "../simulators/site.js";
-import { UsageError, parse, untilSignal } from "./args.js";
+import { untilSignal } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { simSpec } from "./specs/site.js";
 
 export async function simCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: "string" } });
-  if (!values.config) throw new UsageError("sim needs --config FILE");
+  const { values } = parseCommand(simSpec, argv);
   const config = await loadSiteConfig(values.config);
   const logger = createLogger({ level: "info", name: "roomgate-sim", destination: 2 });
   const sims = await startSiteSimulators(config, logger);

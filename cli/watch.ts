@@ -1,9 +1,11 @@
-import { connectTool, TOOL_AUTH_FLAGS, toolAuth } from "./mqtt-client.js";
-import { defaultBrokerUrl, parse, untilSignal } from "./args.js";
+import { connectTool, toolAuth } from "./mqtt-client.js";
+import { defaultBrokerUrl, untilSignal } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { watchSpec } from "./specs/operator.js";
 import { formatWatchLine } from "./watch-format.js";
 
 export async function watchCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { broker: { type: "string" }, ...TOOL_AUTH_FLAGS });
+  const { values, positionals } = parseCommand(watchSpec, argv);
   const site = positionals[0] ?? "+";
   const url = values.broker ?? defaultBrokerUrl();
   const client = await connectTool(url, "watch", await toolAuth(values));

@@ -90,7 +90,90 @@ describe("roomgate usage", () => {
     expect(u.stderr).toContain("usage: roomgate");
     const m = await roomgate(["agent"]);
     expect(m.code).toBe(2);
-    expect(m.stderr).toContain("agent needs --config FILE");
+    expect(m.stderr).toBe("roomgate agent: needs --config FILE (roomgate agent --help)\n");
+  });
+
+  it("names the options check takes when given one it does not, and points at its help", async () => {
+    const r = await roomgate(["check", "--fix", "--frobnicate"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      "roomgate check: unknown option '--frobnicate'. check takes: --config, --fix, --json, --html, --rooms, --deadline, --broker, --user, --password-file, --ca (roomgate check --help)\n",
+    );
+  });
+
+  it("says which option lacks its value and how many arguments were expected", async () => {
+    const v = await roomgate(["check", "--deadline"]);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toContain("roomgate check: --deadline needs a value: --deadline MS");
+    const p = await roomgate(["ctl", "district-07", "cam-main"]);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain('roomgate ctl: missing ACTION (expected SITE DEVICE ACTION, got "district-07" "cam-main")');
+  });
+});
+
+describe("roomgate <command> --help", () => {
+  it("check --help: usage, options with defaults, exit codes and examples, without reading a site file", async () => {
+    const r = await roomgate(["check", "--config", path.join(dir, "absent.yaml"), "--fix", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("usage: roomgate check [options]");
+    expect(r.stdout).toMatch(/--deadline MS +the check finishes within this, at least 1000 \(default: the site file's\s+readiness\.deadlineMs, else 20000\)/);
+    expect(r.stdout).toMatch(/--user U +log in to the broker as this user \(default: \$ROOMGATE_USER, else operator\)/);
+    expect(r.stdout).toContain("  3  no answer from the agent (is it running and connected?)");
+    expect(r.stdout).toContain("  roomgate check --fix --html report.html\n");
+  });
+
+  it("fleet check -h: how to pick the sites", async () => {
+    const r = await roomgate(["fleet", "check", "-h"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("usage: roomgate fleet check (--sites a,b | --all) [options]");
+    expect(r.stdout).toMatch(/--all +check every site with a retained agent state on the broker/);
+    expect(r.stdout).toContain("roomgate fleet check --all");
+  });
+
+  it("broker passwd --help: neither asks for a password nor writes the broker file", async () => {
+    const file = path.join(dir, "untouched-broker.yaml");
+    const r = await roomgate(["broker", "passwd", "--config", file, "op-1", "--role", "operator", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("usage: roomgate broker passwd --config FILE [options] USER");
+    expect(r.stdout).toContain("The password is read from stdin");
+    expect(r.stdout).toMatch(/--role ROLE +agent, operator, monitor or admin/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("help doctor prints what doctor --help prints; roomgate --help lists every command", async () => {
+    const viaHelp = await roomgate(["help", "doctor"]);
+    const viaFlag = await roomgate(["doctor", "--help"]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toContain("usage: roomgate doctor [options]");
+    expect(viaHelp.stdout).toContain("  1  a check failed: each says its fix");
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    const top = await roomgate(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/\n  fleet check +ask many sites for a readiness check at once/);
+    expect(top.stdout).toMatch(/\n  broker passwd +add or change a broker user/);
+  });
+
+  it("loads no driver, broker or MQTT module to print help", async () => {
+    // A module loader hook (in its own thread) appends every module Node loads to a file.
+    const hook = path.join(dir, "trace-hook.mjs");
+    writeFileSync(hook, 'import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) {\n  appendFileSync(process.env.ROOMGATE_MODULE_TRACE, `${url}\\n`);\n  return next(url, context);\n}\n');
+    const register = path.join(dir, "trace-register.mjs");
+    writeFileSync(register, 'import { register } from "node:module";\nregister("./trace-hook.mjs", import.meta.url);\n');
+    const traced = async (args: string[]): Promise<string[]> => {
+      const trace = path.join(dir, `trace-${args.join("-")}.txt`);
+      await new Promise<void>((resolve) => {
+        execFile(process.execPath, ["--import", register, cli, ...args], { cwd: root, timeout: 15_000, env: { ...process.env, ROOMGATE_MODULE_TRACE: trace } }, () => resolve());
+      });
+      return readFileSync(trace, "utf8").trim().split("\n");
+    };
+    for (const args of [["check", "--help"], ["broker", "--help"], ["sim", "-h"], ["help", "discover"], ["--help"]]) {
+      const loaded = await traced(args);
+      expect(loaded.filter((url) => url.includes("node_modules") || /\/dist\/(agent|broker|drivers|simulators|config)\//.test(url)), args.join(" ")).toEqual([]);
+    }
+    // The trace does see them when a command runs (a usage error after its module loaded).
+    expect((await traced(["ctl", "s1"])).some((url) => url.includes("node_modules/mqtt/"))).toBe(true);
   });
 });
 
