@@ -187,6 +187,9 @@ export class Agent {
     }
     this.alarms.publishAll();
     await this.modules.start();
+    // Again, now that the modules that failed to start are out of the table (nothing is published yet:
+    // the session has not started, and meta keeps its place, second after the birth).
+    this.session.setRetained(topics.agentMeta(this.site), this.meta());
     this.session.on("message", (topic, payload) => this.onMessage(topic, payload));
     this.session.subscribe(topicFilter("cmd", this.site));
     this.session.subscribe(topics.rebirth(this.site));
@@ -377,6 +380,7 @@ export class Agent {
       bootSeq: this.opts.bootSeq,
       ts: this.clock.now(),
       devices,
+      agent: this.modules.meta(),
     };
     if (config.name !== undefined) meta.name = config.name;
     return meta;

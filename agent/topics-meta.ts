@@ -1,7 +1,9 @@
 /**
  * Payload schema of the retained `roomgate/v1/{site}/agent/meta` (the site's inventory), kept beside
- * agent/topics.ts (which maps it to its topic and re-exports it), as topics-readiness.ts is, so the
- * contract module stays under its size. docs/topics.md explains it.
+ * agent/topics.ts (which maps it to its topic and re-exports it). docs/topics.md explains it.
+ *
+ * `agent` (the agent's own actions) was added within v1: optional here, so a consumer validating
+ * with this schema still accepts the meta of an agent from before it.
  */
 import { z } from "zod";
 import { idSchema, siteIdSchema } from "../config/ids.js";
@@ -29,6 +31,14 @@ export const DeviceMetaSchema = z.object({
   stateFields: z.array(z.string()).describe("Fields of the device's state payload."),
 });
 
+export const AgentSectionMetaSchema = z
+  .object({
+    actions: z
+      .record(z.string(), actionMetaSchema)
+      .describe("Actions by name, addressed to the agent itself: a command without `device`. Exactly those the agent accepts."),
+  })
+  .describe("The agent's own actions (readiness, scenes, secure sessions, alarms, power-cycling, discovery, ...).");
+
 export const AgentMetaSchema = z
   .object({
     site: siteIdSchema,
@@ -39,8 +49,9 @@ export const AgentMetaSchema = z
     ts,
     rooms: z.record(idSchema, z.object({ name: z.string().optional() })).optional(),
     devices: z.record(idSchema, DeviceMetaSchema),
+    agent: AgentSectionMetaSchema.optional(),
   })
-  .describe("Site inventory (retained): devices, their actions with JSON Schemas of args, state fields.");
+  .describe("Site inventory (retained): devices, their actions with JSON Schemas of args, state fields; the agent's own actions.");
 
 export type AgentMeta = z.output<typeof AgentMetaSchema>;
 export type DeviceMeta = z.output<typeof DeviceMetaSchema>;
