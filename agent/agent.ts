@@ -1,11 +1,13 @@
 /**
- * The agent controller: one MQTT session, one supervisor per device, the command router.
- * Parts start in order (session -> devices -> router) and stop in reverse; a device that fails
- * to load is reported as `fault` and skipped, never stopping the rest.
+ * The agent controller: one MQTT session, one supervisor per device, the command router, and the
+ * agent's modules (agent/module.ts: readiness, scenes, secure sessions, alarms, power-cycling,
+ * discovery, ...), wired generically by a ModuleHost. Parts start in order (modules -> session ->
+ * devices) and stop in reverse; a device that fails to load is reported as `fault` and skipped, and
+ * a module that fails to start is logged and skipped, never stopping the rest.
  */
 import path from "node:path";
 import { z } from "zod";
-import type { ActionContext, ActionSpec, Clock, DriverEvent, Logger } from "../drivers/types.js";
+import type { Clock, DriverEvent, Logger } from "../drivers/types.js";
 import { DeviceError } from "../drivers/types.js";
 import { systemClock } from "../drivers/clock.js";
 import { createTransport } from "../drivers/transport/index.js";
@@ -16,15 +18,17 @@ import { loadDriver as defaultLoadDriver } from "./drivers.js";
 import type { DriverModule } from "./drivers.js";
 import { MqttSession } from "./mqtt-session.js";
 import { AlarmManager } from "./alarms.js";
-import { SecureSessions } from "./secure-session.js";
 import { CommandRouter } from "./router.js";
-import type { AuditRecord, CommandTarget } from "./router.js";
+import type { AuditRecord } from "./router.js";
 import { topicFilter, topics } from "./topics.js";
 import { withDeadline } from "./deadline.js";
-import { ReadinessService } from "./readiness/service.js";
-import { ReadinessSchedule } from "./readiness/schedule.js";
+import { runCheck } from "./readiness/check.js";
 import { tcpConnect, type Connect } from "./readiness/hosts.js";
 import type { AgentMeta, CommandResponse, SiteEvent } from "./topics.js";
+import type { AgentModule, DeviceAccess } from "./module.js";
+import type { DriverReadiness } from "../drivers/readiness.js";
+import { ModuleHost } from "./module-host.js";
+import { builtInModules } from "./modules/index.js";
 
 export interface AgentOptions {
   config: SiteConfig;
@@ -46,6 +50,8 @@ export interface AgentOptions {
   connect?: Connect;
   /** Broker reconnect backoff (tests use small values). */
   mqttBackoff?: { initialMs?: number; maxMs?: number };
+  /** More agent modules, started after the built-in ones (agent/modules/index.ts). */
+  modules?: AgentModule[];
 }
 
 export class Agent {
@@ -58,9 +64,9 @@ export class Agent {
   private readonly router: CommandRouter;
   private readonly startedAt: number;
   private readonly alarms: AlarmManager;
-  private readonly secure: SecureSessions;
-  private readonly readiness: ReadinessService;
-  private readonly readinessSchedule: ReadinessSchedule;
+  private readonly modules: ModuleHost;
+  /** How readiness host probes connect. */
+  private readonly connect: Connect;
   /** The latest state of each device (for the interlock and readiness). */
   private readonly states = new Map<string, Record<string, unknown>>();
   private started = false;
@@ -101,31 +107,24 @@ export class Agent {
         event: (type, device, data) => this.publishEvent({ type, device, data }),
       },
     });
-    const loadDriver = opts.loadDriver ?? defaultLoadDriver;
-    this.readiness = new ReadinessService({
-      config: opts.config,
-      clock: this.clock,
-      logger: this.log.child({ part: "readiness" }),
-      bootSeq: opts.bootSeq,
-      read: (d, ms) => this.readDevice(d, ms),
-      spec: async (d) => (await loadDriver(opts.config.devices[d]!.protocol)).readiness,
-      connect: opts.connect ?? tcpConnect(this.clock),
-      runAction: (d, action, args, ms, user) => this.runStep(d, action, args, ms, user),
-      retain: (report) => this.session.setRetained(topics.readiness(this.site), report),
-      event: (type, data) => this.publishEvent({ type, data }),
-    });
-    this.readinessSchedule = new ReadinessSchedule({
-      config: opts.config, clock: this.clock, logger: this.log.child({ part: "readiness" }), run: (o) => this.readiness.run(o),
-    });
-    this.secure = new SecureSessions({
-      config: opts.config,
-      alarms: this.alarms,
-      clock: this.clock,
-      logger: this.log.child({ part: "secure-session" }),
-      stateOf: (d) => this.states.get(d),
-      run: (d, action, args, timeoutMs) => this.runStep(d, action, args, timeoutMs),
-      verify: (room, devices, ms) => this.readiness.verify(room, devices, ms),
-      event: (type, data) => this.publishEvent({ type, data }),
+    this.connect = opts.connect ?? tcpConnect(this.clock);
+    this.modules = new ModuleHost({
+      modules: [...builtInModules(), ...(opts.modules ?? [])],
+      logger: this.log,
+      publishEvent: (type, data, device) => this.publishEvent({ type, device, data }),
+      base: {
+        site: this.site,
+        config: opts.config,
+        bootSeq: opts.bootSeq,
+        startedAt: this.startedAt,
+        clock: this.clock,
+        alarms: this.alarms,
+        devices: this.deviceAccess(),
+        connect: this.connect,
+        setRetained: (topic, payload) => this.session.setRetained(topic, payload),
+        republish: () => this.session.republish(),
+        verify: (room, devices, ms) => this.verify(room, devices, ms),
+      },
     });
     this.router = new CommandRouter({
       site: this.site,
@@ -133,7 +132,7 @@ export class Agent {
       logger: this.log,
       commandTimeoutMs: opts.config.agent.commandTimeoutMs,
       device: (id) => this.devices.get(id),
-      agent: this.agentTarget(),
+      agent: this.modules.target(),
       respond: (user, res) => this.respond(user, res),
       audit: (rec) => this.publishEvent({ type: "command", device: rec.device ?? undefined, data: auditData(rec) }),
     });
@@ -141,6 +140,8 @@ export class Agent {
 
   async start(): Promise<void> {
     if (this.started) return;
+    // Before anything runs: two modules claiming one action name is a startup error naming both.
+    this.modules.declare();
     this.started = true;
     const { config } = this.opts;
     for (const [id, dev] of Object.entries(config.devices)) {
@@ -185,8 +186,10 @@ export class Agent {
       if (a.alarm.device !== undefined && !this.devices.has(a.alarm.device) && a.source !== "session") this.alarms.clear(a.id);
     }
     this.alarms.publishAll();
-    this.secure.startSchedule();
-    this.readinessSchedule.start();
+    await this.modules.start();
+    // Again, now that the modules that failed to start are out of the table (nothing is published yet:
+    // the session has not started, and meta keeps its place, second after the birth).
+    this.session.setRetained(topics.agentMeta(this.site), this.meta());
     this.session.on("message", (topic, payload) => this.onMessage(topic, payload));
     this.session.subscribe(topicFilter("cmd", this.site));
     this.session.subscribe(topics.rebirth(this.site));
@@ -200,8 +203,7 @@ export class Agent {
     if (!this.started) return;
     this.started = false;
     this.router.abortAll();
-    this.secure.stopSchedule();
-    this.readinessSchedule.stop();
+    await this.modules.stop();
     await Promise.all([...this.devices.values()].map((r) => r.stop()));
     await this.session.stop({
       topic: topics.agentState(this.site),
@@ -233,7 +235,7 @@ export class Agent {
   private onState(device: string, state: Record<string, unknown>): void {
     this.states.set(device, state);
     this.session.setRetained(topics.deviceState(this.site, device), { ts: this.clock.now(), state });
-    this.secure.onDeviceState(device);
+    this.modules.deviceState(device, state);
     // A driver that lists its device's own active alarms (`alarms: [code...]`) clears the rest.
     if (Array.isArray(state.alarms)) {
       const keep = new Set(state.alarms.filter((c): c is string => typeof c === "string").map((c) => deviceAlarmId(device, c)));
@@ -241,60 +243,48 @@ export class Agent {
     }
   }
 
-  /** Pulses the relay feeding `device`, then waits for the device to be back (health ok). */
-  private async powerCycle(device: string, offMs: number, ctx: ActionContext): Promise<Record<string, unknown>> {
-    const power = this.opts.config.devices[device]?.power;
-    if (!this.devices.has(device)) throw new DeviceError("unknown_device", `no device "${device}"`);
-    if (!power) throw new DeviceError("invalid_args", `device ${device} has no \`power\` relay in the site file`);
-    const board = this.devices.get(power.device);
-    if (!board) throw new DeviceError("unknown_device", `no device "${power.device}" (the relay board of ${device})`);
-    const target = this.devices.get(device)!;
-    const t0 = this.clock.now();
-    let wentDown = false;
-    // Watch the device's own (undebounced) health from the moment the power goes off.
-    const watch = this.clock.setInterval(() => {
-      if (target.health.status !== "ok") wentDown = true;
-    }, 100);
-    try {
-      await board.run("relay.pulse", { name: power.relay, ms: offMs }, ctx);
-      const poweredAt = this.clock.now();
-      this.log.info({ device, relay: `${power.device}/${power.relay}`, offMs, user: ctx.user }, "power cycled; waiting for the device");
-      await new Promise<void>((resolve, reject) => {
-        const check = this.clock.setInterval(() => {
-          if (target.health.status !== "ok") wentDown = true;
-          else if (wentDown || this.clock.now() - poweredAt > 2000) done();
-        }, 100);
-        const onAbort = () => {
-          this.clock.clearInterval(check);
-          reject(new DeviceError("timeout", `power restored, but ${device} was not back (health ok) by the deadline; its health: ${target.health.status}`));
-        };
-        const done = () => {
-          this.clock.clearInterval(check);
-          ctx.signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
-      });
-      return { device, relay: `${power.device}/${power.relay}`, offMs, wentDown, backAfterMs: this.clock.now() - poweredAt, totalMs: this.clock.now() - t0 };
-    } finally {
-      this.clock.clearInterval(watch);
-    }
-  }
-
   /** A readiness read-back: the device polled now, under the deadline. */
   private async readDevice(device: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const runner = this.devices.get(device);
-    if (!runner) throw new DeviceError("unknown_device", `no device "${device}"`);
-    return runner.readNow(timeoutMs);
+    return this.runner(device).readNow(timeoutMs);
   }
 
   /** A scene or fail-safe step: a device action under its own deadline, as a command would run it. */
-  private async runStep(device: string, action: string, args: unknown, timeoutMs: number, user = "failsafe"): Promise<unknown> {
-    const runner = this.devices.get(device);
-    if (!runner) throw new DeviceError("unknown_device", `no device "${device}"`);
+  private async runStep(device: string, action: string, args: unknown, timeoutMs: number, user: string): Promise<unknown> {
+    const runner = this.runner(device);
     return withDeadline(this.clock, timeoutMs, `no result within ${timeoutMs} ms`, (signal) =>
       runner.run(action, args, { signal, deadline: this.clock.now() + timeoutMs, user }),
     );
+  }
+
+  private runner(device: string): DeviceRunner {
+    const runner = this.devices.get(device);
+    if (!runner) throw new DeviceError("unknown_device", `no device "${device}"`);
+    return runner;
+  }
+
+  /** A scene's verify step: `devices` read back now against `room`'s profile; the failing items. */
+  private async verify(room: string, devices: string[], deadlineMs: number): Promise<string[]> {
+    const deps = { config: this.opts.config, clock: this.clock, read: (d: string, ms: number) => this.readDevice(d, ms), spec: (d: string) => this.driverReadiness(d), connect: this.connect };
+    const items = await runCheck(deps, { rooms: [room], devices, deadlineMs });
+    return items.filter((i) => i.result === "fail").map((i) => `${i.id}: ${i.message ?? i.code ?? "failed"}`);
+  }
+
+  private async driverReadiness(device: string): Promise<DriverReadiness | undefined> {
+    return (await (this.opts.loadDriver ?? defaultLoadDriver)(this.opts.config.devices[device]!.protocol)).readiness;
+  }
+
+  /** The devices as the modules see them (agent/module.ts DeviceAccess). */
+  private deviceAccess(): DeviceAccess {
+    return {
+      ids: () => [...this.devices.keys()],
+      has: (d) => this.devices.has(d),
+      health: (d) => this.devices.get(d)?.health,
+      state: (d) => this.states.get(d),
+      read: (d, ms) => this.readDevice(d, ms),
+      run: async (d, action, args, ctx) => this.runner(d).run(action, args, ctx),
+      runWithin: (d, action, args, ms, user) => this.runStep(d, action, args, ms, user),
+      readiness: (d) => this.driverReadiness(d),
+    };
   }
 
   private onHealth(device: string, h: HealthRecord): void {
@@ -390,80 +380,10 @@ export class Agent {
       bootSeq: this.opts.bootSeq,
       ts: this.clock.now(),
       devices,
+      agent: this.modules.meta(),
     };
     if (config.name !== undefined) meta.name = config.name;
     return meta;
-  }
-
-  private agentTarget(): CommandTarget {
-    const actions: Record<string, ActionSpec> = {
-      ping: {
-        description: "Answers with the agent's boot sequence and uptime.",
-        args: z.object({}).strict(),
-        run: async () => ({ pong: true, bootSeq: this.opts.bootSeq, uptimeMs: this.clock.now() - this.startedAt }),
-      },
-      ...this.secure.actions(),
-      ...this.readiness.actions(),
-      "device.powercycle": {
-        description:
-          "Power-cycles a device through the relay that feeds it (its `power` entry in the site file): the relay is " +
-          "opened for offMs, closed again, then the device's health is watched until it is ok again (or the deadline).",
-        args: z.strictObject({
-          device: z.string().regex(/^[a-z0-9-]+$/).describe("The device to power-cycle."),
-          offMs: z.number().int().min(200).max(60_000).default(3000).describe("How long the power stays off."),
-        }),
-        run: async (args: { device: string; offMs: number }, ctx: ActionContext) => this.powerCycle(args.device, args.offMs, ctx),
-      },
-      "alarm.ack": {
-        description: "Acknowledges an active alarm; the broker-verified user is recorded in the alarm and its event.",
-        args: z.strictObject({ alarm: z.string().regex(/^[a-z0-9-]+$/).describe("The alarm id (the last segment of its topic).") }),
-        run: async (args: { alarm: string }, ctx: ActionContext) => this.alarms.ack(args.alarm, ctx.user ?? "unknown"),
-      },
-      "alarm.list": {
-        description: "The active alarms of the site.",
-        args: z.strictObject({}),
-        run: async () => ({ alarms: this.alarms.list().map((a) => ({ id: a.id, ...a.alarm })) }),
-      },
-      discover: {
-        description:
-          "Finds ONVIF cameras on the site's LAN (WS-Discovery) and answers with each one's address, identity from its " +
-          "scopes, and a ready-to-paste site-file entry. No credentials travel over MQTT, so model and firmware come " +
-          "from the scopes only.",
-        args: z
-          .strictObject({
-            interface: z.string().min(1).max(64).optional().describe("Probe only from this interface (name or IPv4 address)."),
-            unicast: z.array(z.string().regex(/^[^\s:]+(:\d{1,5})?$/)).max(64).optional().describe("Also probe these host[:port] directly."),
-            multicast: z.boolean().optional().describe("Send the multicast probe (default true)."),
-            windowMs: z.number().int().min(100).max(30_000).optional().describe("How long to collect replies (default 3000)."),
-          })
-          .describe("Where and how long to look."),
-        run: async (args: { interface?: string; unicast?: string[]; multicast?: boolean; windowMs?: number }, ctx: ActionContext) => {
-          const { discover, formatDeviceEntry } = await import("../drivers/onvif/index.js");
-          const windowMs = Math.max(100, Math.min(args.windowMs ?? 3000, ctx.deadline - this.clock.now() - 500));
-          const result = await discover({ ...args, windowMs, signal: ctx.signal, logger: this.log.child({ part: "discover" }) });
-          return {
-            cameras: result.cameras.map((c) => ({
-              endpoint: c.endpoint, url: c.url, host: c.host, port: c.port, name: c.name, hardware: c.hardware,
-              ptz: c.ptz, manufacturer: c.manufacturer, model: c.model, firmware: c.firmware, entry: formatDeviceEntry(c),
-            })),
-            malformed: result.malformed,
-            errors: result.errors,
-          };
-        },
-      },
-      rebirth: {
-        description: "Republishes every retained topic of this site.",
-        args: z.object({}).strict(),
-        run: async () => {
-          this.session.republish();
-          return { republished: true };
-        },
-      },
-    };
-    return {
-      actions,
-      run: (action: string, args: unknown, _ctx: ActionContext) => actions[action]!.run(args, _ctx),
-    };
   }
 }
 

@@ -130,22 +130,24 @@ export class SecureSessions {
     return {
       "session.start": {
         description: "Starts a secure (classified) session in a room; refused unless its encryptor is SECURE now.",
-        args: z.strictObject({ room: roomArg, classified: z.literal(true).describe("Must be true: this starts a classified session.") }),
+        args: z
+          .strictObject({ room: roomArg, classified: z.literal(true).describe("Must be true: this starts a classified session.") })
+          .meta({ examples: [{ room: "main-hall", classified: true }] }),
         run: async (args: { room?: string }, ctx) => this.start(this.pickRoom(args.room), ctx.user ?? "unknown"),
       },
       "session.end": {
         description: "Ends the room's secure session (clears its not_secure alarm). Undoes no fail-safe step.",
-        args: z.strictObject({ room: roomArg }),
+        args: z.strictObject({ room: roomArg }).meta({ examples: [{ room: "main-hall" }] }),
         run: async (args: { room?: string }, ctx) => this.end(this.pickRoom(args.room), ctx.user ?? "unknown"),
       },
       "session.resume": {
         description: "Re-arms a tripped secure session once the encryptor is SECURE again (clears not_secure).",
-        args: z.strictObject({ room: roomArg }),
+        args: z.strictObject({ room: roomArg }).meta({ examples: [{ room: "main-hall" }] }),
         run: async (args: { room?: string }, ctx) => this.resume(this.pickRoom(args.room), ctx.user ?? "unknown"),
       },
       "session.status": {
         description: "The secure sessions of the site and their encryptors' states.",
-        args: z.strictObject({}),
+        args: z.strictObject({}).meta({ examples: [{}] }),
         run: async () => this.status(),
       },
     };

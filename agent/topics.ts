@@ -9,15 +9,18 @@
  * can grow); the command, which the agent receives, is strict.
  */
 import { z } from "zod";
-import { ID_MAX, SITE_ID_MAX, idSchema, isId, siteIdSchema } from "../config/ids.js";
-import { DEVICE_KINDS } from "../config/site.js";
+import { ID_MAX, SITE_ID_MAX, idSchema, isId } from "../config/ids.js";
 import type { HealthStatus } from "../drivers/types.js";
 import {
   ReadinessFinishedSchema, ReadinessItemEventSchema, ReadinessSchema, ReadinessStartedSchema, SceneFinishedSchema, SceneStepEventSchema,
   type Readiness,
 } from "./topics-readiness.js";
+import type { AgentMeta } from "./topics-meta.js";
+
+import { AgentMetaSchema } from "./topics-meta.js";
 
 export * from "./topics-readiness.js";
+export * from "./topics-meta.js";
 
 export const TOPIC_PREFIX = "roomgate/v1";
 
@@ -112,34 +115,6 @@ export const AgentStateSchema = z
     z.object({ state: z.literal("offline"), bootSeq, ts }).describe("Clean stop."),
   ])
   .describe("Agent availability (retained).");
-
-const actionMetaSchema = z.object({
-  description: z.string(),
-  args: z.record(z.string(), z.unknown()).describe("JSON Schema of the action's args."),
-});
-
-export const DeviceMetaSchema = z.object({
-  kind: z.enum(DEVICE_KINDS),
-  protocol: z.string().min(1),
-  room: idSchema.optional(),
-  name: z.string().optional(),
-  transport: z.string().describe("Endpoint without secrets, e.g. serial:/dev/ttyUSB0@9600, udp:10.0.0.5:52381."),
-  actions: z.record(z.string(), actionMetaSchema).describe("Actions by name."),
-  stateFields: z.array(z.string()).describe("Fields of the device's state payload."),
-});
-
-export const AgentMetaSchema = z
-  .object({
-    site: siteIdSchema,
-    name: z.string().optional(),
-    region: z.array(idSchema).describe("Region path from the top, as ids."),
-    version: z.string().min(1),
-    bootSeq,
-    ts,
-    rooms: z.record(idSchema, z.object({ name: z.string().optional() })).optional(),
-    devices: z.record(idSchema, DeviceMetaSchema),
-  })
-  .describe("Site inventory (retained): devices, their actions with JSON Schemas of args, state fields.");
 
 export const DeviceStateSchema = z
   .object({ ts, state: z.record(z.string(), z.unknown()).describe("Full snapshot of the device's state.") })
@@ -271,8 +246,6 @@ export const ResponseSchema = z
   .describe("Agent -> operator response (never retained).");
 
 export type AgentState = z.output<typeof AgentStateSchema>;
-export type AgentMeta = z.output<typeof AgentMetaSchema>;
-export type DeviceMeta = z.output<typeof DeviceMetaSchema>;
 export type DeviceStatePayload = z.output<typeof DeviceStateSchema>;
 export type DeviceHealthPayload = z.output<typeof DeviceHealthSchema>;
 export type Alarm = z.output<typeof AlarmSchema>;

@@ -5,13 +5,15 @@
  * Devices are read in parallel (each its own link), each once per check, each under its own
  * deadline; the whole check under the check's deadline: what has not answered by then is a failed
  * item with `unreachable`, and the check ends on time. A device that does not answer fails its
- * `answers` item and skips its expectations (nothing can be said about them).
+ * `answers` item and skips its expectations (nothing can be said about them). Agent modules with
+ * readiness items of their own (agent/module.ts) are judged beside the devices, under the same deadline.
  */
 import type { Clock } from "../../drivers/types.js";
 import { DeviceError } from "../../drivers/types.js";
 import type { DriverReadiness, ReadinessItem } from "../../drivers/readiness.js";
 import type { SiteConfig } from "../../config/site.js";
 import type { PlannedItem, ReadinessItemReport } from "../topics.js";
+import type { ModuleReadinessSource } from "../module.js";
 import { checkHost, type Connect } from "./hosts.js";
 
 export interface CheckDeps {
@@ -22,6 +24,8 @@ export interface CheckDeps {
   /** The device's driver readiness (its module's `readiness`), or undefined. */
   spec(device: string): Promise<DriverReadiness | undefined>;
   connect: Connect;
+  /** The started agent modules that judge readiness items of their own. */
+  modules?(): readonly ModuleReadinessSource[];
 }
 
 export interface CheckRequest {
@@ -36,7 +40,8 @@ interface Target {
   room: string;
   device?: string;
   host?: string;
-  /** Id prefix: the device or host, with the room when it is profiled in more than one room. */
+  module?: ModuleReadinessSource;
+  /** Id prefix: the device, host or module, with the room when it is in more than one checked room. */
   prefix: string;
 }
 
@@ -50,8 +55,8 @@ export function profiledRooms(config: SiteConfig): string[] {
 /** The items a check will report, in order, before anything is read (for progress lines). */
 export async function planCheck(deps: CheckDeps, req: Omit<CheckRequest, "onItem" | "deadlineMs">): Promise<PlannedItem[]> {
   const plan: PlannedItem[] = [];
-  for (const t of targets(deps.config, req)) {
-    const items = t.device !== undefined ? await expected(deps, t.room, t.device, {}) : [{ key: "rtt", name: hostName(deps.config, t) }];
+  for (const t of targets(deps, req)) {
+    const items = t.module ? t.module.readiness.plan(t.room) : t.device !== undefined ? await expected(deps, t.room, t.device, {}) : [{ key: "rtt", name: hostName(deps.config, t) }];
     if (t.device !== undefined) items.unshift(answersItem(t.device, "pass", 0, deps.config.readiness.slowMs));
     for (const i of items) plan.push({ ...ids(t, i.key), name: i.name });
   }
@@ -79,7 +84,11 @@ export async function runCheck(deps: CheckDeps, req: CheckRequest): Promise<Read
     }
     return r;
   };
-  const work = targets(config, req).map(async (t) => {
+  const work = targets(deps, req).map(async (t) => {
+    if (t.module) {
+      await judgeModule(t, clock, clock.now() + req.deadlineMs, report);
+      return;
+    }
     if (t.host !== undefined) {
       const t0 = clock.now();
       const item = await checkHost(t.host, config.rooms![t.room]!.profile!.hosts[t.host]!, deps.connect);
@@ -116,7 +125,8 @@ export async function runCheck(deps: CheckDeps, req: CheckRequest): Promise<Read
   return plan.map((p) => done.get(p.id)!);
 }
 
-function targets(config: SiteConfig, req: { rooms: string[]; devices?: string[] | undefined }): Target[] {
+function targets(deps: CheckDeps, req: { rooms: string[]; devices?: string[] | undefined }): Target[] {
+  const { config } = deps;
   const count = new Map<string, number>();
   const out: Omit<Target, "prefix">[] = [];
   for (const room of req.rooms) {
@@ -128,16 +138,32 @@ function targets(config: SiteConfig, req: { rooms: string[]; devices?: string[] 
     }
     if (req.devices) continue;
     for (const host of Object.keys(profile.hosts)) out.push({ room, host });
+    for (const module of deps.modules?.() ?? []) if (module.readiness.plan(room).length > 0) out.push({ room, module });
   }
-  for (const t of out) count.set(t.device ?? t.host!, (count.get(t.device ?? t.host!) ?? 0) + 1);
+  const key = (t: Omit<Target, "prefix">): string => t.device ?? t.host ?? t.module!.module;
+  for (const t of out) count.set(key(t), (count.get(key(t)) ?? 0) + 1);
   return out.map((t) => {
-    const id = t.device ?? t.host!;
+    const id = key(t);
     return { ...t, prefix: (count.get(id) ?? 0) > 1 ? `${t.room}.${id}` : id };
   });
 }
 
 function ids(t: Target, key: string): Pick<ReadinessItemReport, "id" | "room" | "device" | "host"> {
   return { id: `${t.prefix}.${key}`, room: t.room, ...(t.device !== undefined ? { device: t.device } : {}), ...(t.host !== undefined ? { host: t.host } : {}) };
+}
+
+/** A module's items: what it judged by the deadline, or each planned item failed with the module's error. */
+async function judgeModule(t: Target, clock: Clock, deadline: number, report: (item: ReadinessItemReport) => void): Promise<void> {
+  const t0 = clock.now();
+  const planned = t.module!.readiness.plan(t.room);
+  try {
+    const items = await t.module!.readiness.evaluate(t.room, deadline);
+    for (const i of items) report({ ...ids(t, i.key), ...fields(i), durationMs: clock.now() - t0 });
+  } catch (err) {
+    const code = err instanceof DeviceError ? err.code : "internal";
+    const message = `${t.module!.module} could not judge it: ${err instanceof Error ? err.message : String(err)}`;
+    for (const p of planned) report({ ...ids(t, p.key), name: p.name, result: "fail", code, message, durationMs: clock.now() - t0 });
+  }
 }
 
 function fields(i: ReadinessItem): Omit<ReadinessItemReport, "id"> {

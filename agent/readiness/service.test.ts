@@ -8,6 +8,7 @@ import { siteConfigSchema } from "../../config/site.js";
 import { DeviceError } from "../../drivers/types.js";
 import { ReadinessSchema } from "../topics.js";
 import { readiness as visca } from "../../drivers/visca/readiness.js";
+import type { CheckDeps } from "./check.js";
 import { fakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 
@@ -19,7 +20,7 @@ const config = siteConfigSchema.parse({
   devices: Object.fromEntries(["good", "hung", "off"].map((id, i) => [id, { kind: "camera", protocol: "visca", transport: { type: "udp", host: "127.0.0.1", port: 1000 + i } }])),
 });
 
-function setup() {
+function setup(modules: CheckDeps["modules"] = undefined) {
   const clock = fakeClock();
   const events: { type: string; data: Record<string, unknown> }[] = [];
   const retained: unknown[] = [];
@@ -35,6 +36,7 @@ function setup() {
     runAction: async () => undefined,
     retain: (r) => retained.push(r),
     event: (type, data) => events.push({ type, data }),
+    ...(modules ? { modules } : {}),
   });
   return { clock, svc, events, retained };
 }
@@ -72,5 +74,34 @@ describe("readiness check rules", () => {
   it("refuses rooms without a profile, naming the ones that have one", async () => {
     const { svc } = setup();
     await expect(svc.run({ rooms: ["lobby"] })).rejects.toMatchObject({ code: "invalid_args", message: expect.stringContaining("hall") });
+  });
+
+  it("judges the agent modules' own items beside the devices, under the same deadline", async () => {
+    const { clock, svc, events } = setup(() => [
+      {
+        module: "codec-interlock",
+        readiness: {
+          plan: (room) => (room === "hall" ? [{ key: "registered", name: "codec registered" }] : []),
+          evaluate: async () => [{ key: "registered", name: "codec registered", result: "fail", code: "not_registered", message: "codec is not registered" }],
+        },
+      },
+      {
+        module: "poe",
+        readiness: {
+          plan: () => [{ key: "ports", name: "PoE ports powered" }],
+          evaluate: () => Promise.reject(new DeviceError("timeout", "the switch did not answer")),
+        },
+      },
+      { module: "quiet", readiness: { plan: () => [], evaluate: async () => [] } },
+    ]);
+    const run = svc.run();
+    await clock.tickAsync(5000);
+    const r = await run;
+    expect(ReadinessSchema.safeParse(r).success).toBe(true);
+    const by = Object.fromEntries(r.checks.map((i) => [i.id, `${i.result}${i.code ? `/${i.code}` : ""}`]));
+    expect(by).toMatchObject({ "codec-interlock.registered": "fail/not_registered", "poe.ports": "fail/timeout" });
+    expect(Object.keys(by).filter((id) => id.startsWith("quiet."))).toEqual([]);
+    const started = events.find((e) => e.type === "readiness.started")!.data.items as { id: string }[];
+    expect(started.map((i) => i.id)).toEqual(expect.arrayContaining(["codec-interlock.registered", "poe.ports"]));
   });
 });

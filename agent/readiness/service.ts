@@ -133,11 +133,11 @@ export class ReadinessService {
       rooms: roomsArg,
       fix: z.boolean().default(false).describe("Run each room's prepare scene first, then check."),
       deadlineMs: z.number().int().min(1000).max(300_000).optional().describe(`Overrides readiness.deadlineMs (${config.readiness.deadlineMs}).`),
-    });
+    }).meta({ examples: [{ rooms: ["main-hall"], fix: false }] });
     const sceneArgs = z.strictObject({
       scene: id.describe("The scene: prepare, shutdown, presentation, failsafe, ..."),
       room: id.optional().describe("The room; may be left out when only one room has scenes."),
-    });
+    }).meta({ examples: [{ scene: "presentation", room: "main-hall" }] });
     return {
       "readiness.run": {
         description:
@@ -149,7 +149,7 @@ export class ReadinessService {
       },
       "readiness.last": {
         description: "The last readiness report (null before the first check), and the id of a check running now.",
-        args: z.strictObject({}),
+        args: z.strictObject({}).meta({ examples: [{}] }),
         run: async () => ({ report: this.last, running: this.running?.id ?? null }),
       },
       "scene.run": {
@@ -163,7 +163,7 @@ export class ReadinessService {
       },
       "scene.list": {
         description: "The scenes of each room, with their steps.",
-        args: z.strictObject({}),
+        args: z.strictObject({}).meta({ examples: [{}] }),
         run: async () => ({
           rooms: Object.fromEntries(Object.keys(config.rooms ?? {}).map((r) => [r, roomScenes(config, r)])),
         }),
