@@ -27,6 +27,7 @@ import { systemClock } from "../drivers/clock.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { slowLink } from "./helpers/net.js";
 import { Watcher } from "./helpers/mqtt.js";
+import { quickReconnect } from "./helpers/quick-reconnect.js";
 
 const SITE = "district-11";
 const T = `roomgate/v1/${SITE}`;
@@ -121,7 +122,7 @@ beforeAll(async () => {
   siteFile = path.join(dir, "site.yaml");
   writeFileSync(siteFile, stringify(site));
   ops = await Watcher.connect(broker.url, `${T}/#`);
-  agent = new Agent({ config: siteConfigSchema.parse(site), logger, version: "0.0.0-test", bootSeq: 3, mqttBackoff: { initialMs: 50, maxMs: 300 }, connect: slowLink(tcpConnect(systemClock), () => bridgeLatencyMs) });
+  agent = new Agent({ config: siteConfigSchema.parse(site), logger, version: "0.0.0-test", bootSeq: 3, mqttBackoff: { initialMs: 50, maxMs: 300 }, createTransport: quickReconnect, connect: slowLink(tcpConnect(systemClock), () => bridgeLatencyMs) });
   await agent.start();
   for (const d of ["cam", "led-wall", "mixer"]) await ops.waitFor((m) => m.topic === `${T}/dev/${d}/health` && m.json.status === "ok", 10_000, `${d} ok`);
   await ops.waitFor((m) => m.topic === `${T}/dev/enc-1/state` && m.json.state.secure === true, 10_000, "encryptor SECURE");
@@ -237,7 +238,7 @@ describe("readiness, seen by a technician and by the centre", () => {
     const steps = ops.seen.slice(mark).filter((m) => m.topic === `${T}/event` && m.json.type === "scene.step");
     expect(steps.map((m) => m.json.data.step.status)).toEqual(["ok", "error", "skipped"]);
     await led.replug();
-    await ops.next((m) => m.topic === `${T}/dev/led-wall/health` && m.json.status === "ok", 10_000, "led-wall back");
+    await ops.until(`${T}/dev/led-wall/health`, (m) => m.json.status === "ok", 10_000, "led-wall back");
   });
 
   it("roomgate check --json prints the report; exit 0 when it passes", async () => {

@@ -62,6 +62,22 @@ export class Watcher {
     return this.waitFor(match, timeoutMs, what, this.seen.length);
   }
 
+  /**
+   * Resolves once the latest message on `topic` matches: now, if the last one seen does, or when a
+   * later one does. For a state that may already have been reached (a device back after a replug may
+   * say "ok" before the test starts to wait), where `next` would wait for a change that never comes.
+   */
+  until(topic: string, match: (m: Seen) => boolean, timeoutMs = 8000, what = `${topic} as expected`): Promise<Seen> {
+    let last = -1;
+    for (let i = this.seen.length - 1; i >= 0; i--) {
+      if (this.seen[i]!.topic === topic) {
+        last = i;
+        break;
+      }
+    }
+    return this.waitFor((m) => m.topic === topic && match(m), timeoutMs, what, last === -1 ? this.seen.length : last);
+  }
+
   publish(topic: string, payload: string | object): Promise<unknown> {
     return this.client.publishAsync(topic, typeof payload === "string" ? payload : JSON.stringify(payload), { qos: 1 });
   }
