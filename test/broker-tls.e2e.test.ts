@@ -1,7 +1,7 @@
 /**
  * MQTT over TLS on the broker: the same users and ACLs as plain TCP, a client that does not trust the
  * broker's CA refuses it, and client certificates (optional or required) whose CN must be the MQTT
- * username. Certificates are made for the run with openssl (test/helpers/certs.ts).
+ * username. Certificates are made for the run in-process, no openssl needed (test/helpers/certs.ts).
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
