@@ -52,7 +52,9 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     }
   }, 120_000);
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // Two unpacked bundles, a DESTDIR install and an upgrade's copy: some 600 MB, which took over the
+  // default 20 s to delete on the busy 2-core machine.
+  afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
   it("has no node on the PATH the bundle is run with", async () => {
     // `command -v` fails (dash: 127) and prints nothing when there is no node to find.
