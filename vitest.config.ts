@@ -1,9 +1,25 @@
 import { defineConfig } from "vitest/config";
+import { ToolSummaryReporter } from "./test/helpers/tool-summary.js";
+
+/** One line per tool whose absence skipped tests, at the end of every run (test/helpers/tools.ts). */
+const toolSummary = new ToolSummaryReporter();
 
 export default defineConfig({
+  plugins: [
+    {
+      name: "roomgate:tool-summary",
+      // `--reporter` on the command line replaces the config's reporters (vitest 4.1 resolveConfig),
+      // so .ci/run's `--reporter=default --reporter=json` would drop the summary: put it back. This
+      // hook runs after the config is resolved and before the reporters are created.
+      configureVitest({ vitest }) {
+        if (!vitest.config.reporters.includes(toolSummary)) vitest.config.reporters.push(toolSummary);
+      },
+    },
+  ],
   test: {
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", "dist/**"],
+    reporters: ["default", toolSummary],
     // Integration tests start real brokers, ptys and sockets: keep files isolated in forks.
     pool: "forks",
     setupFiles: ["test/helpers/fast-check-setup.ts"],

@@ -9,6 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fakeClock } from "../test/helpers/clock.js";
 import { memoryLogger } from "../test/helpers/logger.js";
+import { itWith, toolPath } from "../test/helpers/tools.js";
 import { Watchdog, type Notify } from "./watchdog.js";
 
 const env = (extra: Record<string, string>) => ({ NOTIFY_SOCKET: "/run/systemd/notify", ...extra });
@@ -52,11 +53,10 @@ describe("the systemd watchdog", () => {
     expect(logger.records.filter((r) => r.msg === "systemd watchdog ping failed")).toHaveLength(1);
   });
 
-  const real = existsSync("/usr/bin/systemd-notify") && existsSync("/usr/bin/socat");
-  it.runIf(real)("reaches a notify socket through the real systemd-notify", async () => {
+  itWith("systemd-notify", "socat")("reaches a notify socket through the real systemd-notify", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "roomgate-notify-"));
     const sock = path.join(dir, "notify");
-    const socat = spawn("socat", ["-u", `UNIX-RECV:${sock}`, "STDOUT"], { stdio: ["ignore", "pipe", "inherit"] });
+    const socat = spawn(toolPath("socat"), ["-u", `UNIX-RECV:${sock}`, "STDOUT"], { stdio: ["ignore", "pipe", "inherit"] });
     try {
       let got = "";
       const arrived = new Promise<void>((resolve) => socat.stdout.on("data", (d: Buffer) => ((got += d.toString()), got.includes("WATCHDOG=1") && resolve())));

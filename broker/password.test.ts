@@ -1,9 +1,10 @@
 import crypto from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { itWith, toolPath } from "../test/helpers/tools.js";
 import { dummyHash, hashPassword, mosquittoHash, parseScryptHash, PasswordHashError, verifyPassword } from "./password.js";
 
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -48,12 +49,11 @@ describe("Mosquitto $7$ hashes", () => {
     expect(await mosquittoHash("secret", 1000)).toMatch(/^\$7\$1000\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/);
   });
 
-  const mosquittoPasswd = ["/usr/bin/mosquitto_passwd", "/usr/sbin/mosquitto_passwd"].find((p) => existsSync(p));
-  it.skipIf(!mosquittoPasswd)("matches a hash mosquitto_passwd writes now (same salt and iterations)", async () => {
+  itWith("mosquitto")("matches a hash mosquitto_passwd writes now (same salt and iterations)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "roomgate-pw-"));
     try {
       const file = path.join(dir, "pw");
-      execFileSync(mosquittoPasswd!, ["-c", "-b", file, "u", "pa ss:wörd"]);
+      execFileSync(toolPath("mosquitto", "mosquitto_passwd"), ["-c", "-b", file, "u", "pa ss:wörd"]);
       const [, , it, salt, hash] = readFileSync(file, "utf8").trim().replace(/^u:/, "").split("$") as [string, string, string, string, string];
       expect(await mosquittoHash("pa ss:wörd", Number(it), Buffer.from(salt, "base64"))).toBe(`$7$${it}$${salt}$${hash}`);
     } finally {

@@ -7,8 +7,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { MOSQUITTO } from "./helpers/mosquitto.js";
+import { expect, it } from "vitest";
+import { describeWith, toolPath } from "./helpers/tools.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bench = path.join(root, "dist/bench/fleet.js");
@@ -34,7 +34,9 @@ interface Run {
 /** Runs the bench to its exit (it bounds itself: warm-up + duration + drain); resolves with its JSON line. */
 function runBench(args: string[]): Promise<{ code: number | null; json: { runs: Record<string, Run>; params: Record<string, unknown> }; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bench, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    // The bench starts the Mosquitto the registry found (on PATH), not the one at its default path.
+    const env = { ...process.env, ROOMGATE_MOSQUITTO: toolPath("mosquitto") };
+    const child = spawn(process.execPath, [bench, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -61,7 +63,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-describe.skipIf(!MOSQUITTO)("bench/fleet, tiny", () => {
+describeWith("mosquitto")("bench/fleet, tiny", () => {
   it("counts every message it sends, answers every command, and leaves no process behind", async () => {
     // 5 agents x 2 devices, health and state every second, 10 commands/s: 10 health messages a second.
     const { code, json, stderr } = await runBench([

@@ -13,7 +13,8 @@ import { siteConfigSchema } from "../config/site.js";
 import { startViscaSimulator, type UdpCameraHandle } from "../simulators/visca/index.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
-import { MOSQUITTO, startMosquittoWithPolicy } from "./helpers/mosquitto.js";
+import { startMosquittoWithPolicy } from "./helpers/mosquitto.js";
+import { describeWith } from "./helpers/tools.js";
 
 const T = "roomgate/v1/s1";
 
@@ -28,8 +29,9 @@ async function connackCode(url: string, username: string, password: string, clie
   }
 }
 
-function agentSuite(name: "aedes" | "mosquitto", start: () => Promise<{ url: string; stop: () => Promise<void> }>) {
-  describe(`an agent with credentials on ${name}`, () => {
+/** `suite`: describe, or describeWith(the broker's tool). */
+function agentSuite(name: "aedes" | "mosquitto", suite: (name: string, fn: () => void) => void, start: () => Promise<{ url: string; stop: () => Promise<void> }>) {
+  suite(`an agent with credentials on ${name}`, () => {
     let url: string;
     let stop: () => Promise<void>;
     let cam: UdpCameraHandle;
@@ -99,16 +101,12 @@ function agentSuite(name: "aedes" | "mosquitto", start: () => Promise<{ url: str
   });
 }
 
-agentSuite("aedes", async () => {
+agentSuite("aedes", describe, async () => {
   const broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });
   return { url: broker.url, stop: () => broker.close() };
 });
 
-if (MOSQUITTO || process.env.CI) {
-  agentSuite("mosquitto", async () => {
-    const mosq = await startMosquittoWithPolicy({ users: await matrixUsers() });
-    return { url: mosq.url, stop: () => mosq.dispose() };
-  });
-} else {
-  describe.skip("an agent with credentials on mosquitto (skipped: mosquitto not installed)", () => undefined);
-}
+agentSuite("mosquitto", describeWith("mosquitto"), async () => {
+  const mosq = await startMosquittoWithPolicy({ users: await matrixUsers() });
+  return { url: mosq.url, stop: () => mosq.dispose() };
+});

@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matrixUsers, PUBLISH_CASES, S, SUBSCRIBE_CASES, type MatrixUser } from "../broker/acl.cases.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
 import { memoryLogger } from "./helpers/logger.js";
-import { MOSQUITTO, startMosquittoWithPolicy } from "./helpers/mosquitto.js";
+import { startMosquittoWithPolicy } from "./helpers/mosquitto.js";
 import { arrival, connectAs, publishOutcome, subscribeCode } from "./helpers/mqtt-users.js";
+import { describeWith } from "./helpers/tools.js";
 
 /** A topic each user may read that no probe uses, to know when earlier messages have been delivered. */
 const FENCE: Record<MatrixUser, string> = {
@@ -28,8 +29,9 @@ const FENCE: Record<MatrixUser, string> = {
 
 type BrokerName = "aedes" | "mosquitto";
 
-function matrixSuite(name: BrokerName, start: () => Promise<{ url: string; stop: () => Promise<void> }>) {
-  describe(`the ACL matrix on ${name}`, () => {
+/** `suite`: describe, or describeWith(the broker's tool). */
+function matrixSuite(name: BrokerName, suite: (name: string, fn: () => void) => void, start: () => Promise<{ url: string; stop: () => Promise<void> }>) {
+  suite(`the ACL matrix on ${name}`, () => {
     let url: string;
     let stop: () => Promise<void>;
     let watcher: MqttClient & { got: string[] };
@@ -91,13 +93,12 @@ function matrixSuite(name: BrokerName, start: () => Promise<{ url: string; stop:
   });
 }
 
-matrixSuite("aedes", async () => {
+matrixSuite("aedes", describe, async () => {
   const broker: RunningBroker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });
   return { url: broker.url, stop: () => broker.close() };
 });
 
-const withMosquitto = MOSQUITTO || process.env.CI ? matrixSuite : (n: BrokerName) => describe.skip(`the ACL matrix on ${n} (skipped: mosquitto not installed)`, () => undefined);
-withMosquitto("mosquitto", async () => {
+matrixSuite("mosquitto", describeWith("mosquitto"), async () => {
   const mosq = await startMosquittoWithPolicy({ users: await matrixUsers() });
   return { url: mosq.url, stop: () => mosq.dispose() };
 });

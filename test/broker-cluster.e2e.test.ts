@@ -4,13 +4,14 @@
  * between them, a persistent session moves from one instance to the other with its queue, and both
  * instances' fleet views see the same fleet. Redis is Debian's redis-server, started by the test.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { matrixUsers, S } from "../broker/acl.cases.js";
 import type { FleetView } from "../broker/fleet-view.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
 import { logged, memoryLogger, type LogRecord } from "./helpers/logger.js";
 import { arrival, connectAs, subscribeCode, type RecordingClient } from "./helpers/mqtt-users.js";
-import { REDIS_SERVER, startRedis, type RedisServer } from "./helpers/redis.js";
+import { startRedis, type RedisServer } from "./helpers/redis.js";
+import { describeWith } from "./helpers/tools.js";
 import { within } from "./helpers/within.js";
 
 /** Resolves once `holds()` is true of the view (now or after one of its changes); bounded. */
@@ -31,9 +32,7 @@ function settles(view: FleetView, holds: () => boolean, ms = 3000): Promise<void
   });
 }
 
-const suite = REDIS_SERVER || process.env.CI ? describe : describe.skip;
-
-suite("a two-instance cluster through Redis", () => {
+describeWith("redis-server")("a two-instance cluster through Redis", () => {
   let redis: RedisServer;
   let a: RunningBroker;
   let b: RunningBroker;

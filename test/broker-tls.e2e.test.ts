@@ -1,9 +1,9 @@
 /**
  * MQTT over TLS on the broker: the same users and ACLs as plain TCP, a client that does not trust the
  * broker's CA refuses it, and client certificates (optional or required) whose CN must be the MQTT
- * username. Certificates are made for the run with openssl (test/helpers/certs.ts).
+ * username. Certificates are made for the run in-process, no openssl needed (test/helpers/certs.ts).
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";
@@ -18,7 +18,10 @@ import { arrival, connectAs, connectOutcome, subscribeCode } from "./helpers/mqt
 let pki: Pki;
 beforeAll(() => {
   pki = makePki(10);
-}, 30_000);
+});
+afterAll(() => {
+  if (pki) rmSync(pki.dir, { recursive: true, force: true });
+});
 
 /** mqtt.js client options of a fresh client certificate. */
 const certOf = (cn: string, rogue = false) => {

@@ -11,26 +11,23 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { buildBundle, type BuiltBundle } from "../scripts/bundle.js";
-import { NATIVE_PACKAGES, NODE_RUNTIME, elfArch, nativeBindings, nativeProblems, runtimeTarball } from "../scripts/bundle-natives.js";
+import { NATIVE_PACKAGES, NODE_RUNTIME, elfArch, nativeBindings, nativeProblems } from "../scripts/bundle-natives.js";
 import { relocatedSite } from "./helpers/demo-site.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
 import { startDemoProcess } from "./helpers/demo-process.js";
+import { describeWith, toolPath } from "./helpers/tools.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cacheDir = process.env.ROOMGATE_BUNDLE_CACHE ?? path.join(root, ".cache/bundle");
-const cached = ["x64", "arm64"].every((a) => existsSync(path.join(cacheDir, runtimeTarball(a as "x64"))));
 const version = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
 const MiB = 1024 * 1024;
 
-// CI fetches the runtimes at install time (.ci/run): there a missing cache is a failure, not a skip.
-const suite = cached || process.env.CI ? describe : describe.skip;
-
-suite("gateway bundles", () => {
+// .ci/run fetches the runtimes at install time (npm run bundle:fetch, or $ROOMGATE_BUNDLE_CACHE).
+describeWith("bundle-runtimes")("gateway bundles", () => {
   const work = mkdtempSync(path.join(tmpdir(), "roomgate-bundle-"));
   const built: Partial<Record<"x64" | "arm64", BuiltBundle & { dir: string; seconds: number }>> = {};
   /** A PATH with only what the demo needs from the system (sh, readlink, socat): no node. */
@@ -43,6 +40,7 @@ suite("gateway bundles", () => {
       const where = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => existsSync(p));
       if (where) symlinkSync(where, path.join(bin, tool));
     }
+    const cacheDir = toolPath("bundle-runtimes");
     for (const arch of ["x64", "arm64"] as const) {
       const t0 = Date.now();
       const b = buildBundle({ arch, outDir: path.join(work, "out"), cacheDir, fetch: false, gzipLevel: 1 });
@@ -54,7 +52,9 @@ suite("gateway bundles", () => {
     }
   }, 120_000);
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // Two unpacked bundles, a DESTDIR install and an upgrade's copy: some 600 MB, which took over the
+  // default 20 s to delete on the busy 2-core machine.
+  afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
   it("has no node on the PATH the bundle is run with", async () => {
     // `command -v` fails (dash: 127) and prints nothing when there is no node to find.

@@ -13,17 +13,18 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import type { Client } from "aedes";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";
 import { hashPassword } from "../broker/password.js";
 import { startDemo, type RunningDemo } from "../cli/demo-run.js";
 import { siteConfigSchema } from "../config/site.js";
 import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
-import { CHROMIUM, launch, logIn, openPage, recordStatuses, answered, statuses, type ConsolePage } from "./helpers/browser.js";
+import { launch, logIn, openPage, recordStatuses, answered, statuses, type ConsolePage } from "./helpers/browser.js";
 import { relocatedSite } from "./helpers/demo-site.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
+import { describeWith } from "./helpers/tools.js";
 
 const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
 const S7 = "district-07";
@@ -31,10 +32,6 @@ const S11 = "district-11";
 const T7 = `roomgate/v1/${S7}`;
 const OPERATOR = { user: "op-anna", password: randomBytes(12).toString("base64url") };
 const MONITOR = { user: "noc-monitor", password: randomBytes(12).toString("base64url") };
-
-if (CHROMIUM === undefined && !process.env.CI) console.warn("console e2e SKIPPED: no chromium on this machine (apt-get install chromium); CI installs it");
-// On CI a missing chromium is a failure (.ci/run installs it), never a silent skip.
-const suite = CHROMIUM || process.env.CI ? describe : describe.skip;
 
 const logger = memoryLogger();
 let dir: string;
@@ -64,7 +61,7 @@ async function shot(page: Page, name: string): Promise<void> {
   if (process.env.UPDATE_SCREENSHOTS === "1") await page.screenshot({ path: path.join(DOCS, `console-${name}.png`) });
 }
 
-suite("the operator console, in a browser, against the demo", () => {
+describeWith("chromium")("the operator console, in a browser, against the demo", () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "roomgate-console-"));
     const users = {

@@ -2,23 +2,21 @@
  * The agent, unchanged, against Mosquitto (MQTT 3.1.1): birth, commands, and retained state
  * republished after Mosquitto restarts without persistence.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { Agent } from "../agent/agent.js";
 import { siteConfigSchema } from "../config/site.js";
 import { startViscaSimulator } from "../simulators/visca/index.js";
 import type { UdpCameraHandle } from "../simulators/visca/index.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
-import { MOSQUITTO, Mosquitto } from "./helpers/mosquitto.js";
+import { Mosquitto } from "./helpers/mosquitto.js";
 import { freePort } from "./helpers/net.js";
+import { describeWith } from "./helpers/tools.js";
 
 const SITE = "commune-12";
 const T = `roomgate/v1/${SITE}`;
 
-// CI installs mosquitto (.ci/run); a developer machine without it skips, with the reason in the name.
-const suite = MOSQUITTO || process.env.CI ? describe : describe.skip;
-
-suite(`the agent against Mosquitto${MOSQUITTO ? "" : " (skipped: mosquitto not installed)"}`, () => {
+describeWith("mosquitto")("the agent against Mosquitto", () => {
   let mosq: Mosquitto;
   let cam: UdpCameraHandle;
   let agent: Agent;

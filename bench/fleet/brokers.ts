@@ -103,7 +103,8 @@ export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<
   }
 }
 
-export const MOSQUITTO_BIN = "/usr/sbin/mosquitto";
+/** Debian's Mosquitto, unless ROOMGATE_MOSQUITTO names another binary (the tests pass the one on their PATH). */
+export const MOSQUITTO_BIN = process.env.ROOMGATE_MOSQUITTO || "/usr/sbin/mosquitto";
 
 export async function startMosquitto(files: PolicyFiles, dir: string, port: number, dataDir?: string): Promise<BrokerUnderTest> {
   const conf = path.join(dir, "mosquitto.conf");

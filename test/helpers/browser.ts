@@ -2,22 +2,20 @@
 /// <reference lib="dom.iterable" />
 /**
  * A real browser for the console's e2e tests: playwright-core driving Debian's chromium (no browser
- * download: .ci/run installs the `chromium` package when it is missing). Every request the page
+ * download: .ci/run installs the `chromium` package when it is missing; test/helpers/tools.ts finds
+ * it on PATH or at $ROOMGATE_CHROMIUM, gate tests with describeWith("chromium")). Every request the page
  * makes and every console error it logs is recorded, so tests can assert that nothing leaves the
  * broker's origin and that no Content-Security-Policy violation happened. (The DOM lib above is for
  * the page.evaluate callbacks, which run in the browser.)
  */
-import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-
-export const CHROMIUM = [process.env.ROOMGATE_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => p !== undefined && existsSync(p));
+import { toolPath } from "./tools.js";
 
 export const VIEWPORT = { width: 1366, height: 768 };
 
 export function launch(): Promise<Browser> {
-  if (CHROMIUM === undefined) throw new Error("no chromium: apt-get install chromium (or set ROOMGATE_CHROMIUM)");
   // --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  return chromium.launch({ executablePath: toolPath("chromium"), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
 }
 
 export interface ConsolePage {

@@ -1,17 +1,17 @@
 /**
  * A real Mosquitto broker for tests: the second broker the agent must work with unchanged.
- * Ready when Mosquitto says so on stderr (no polling, no sleeps); bounded wait.
+ * Ready when Mosquitto says so on stderr (no polling, no sleeps); bounded wait. The binary is the
+ * one on PATH (test/helpers/tools.ts): gate tests with describeWith("mosquitto").
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { mosquittoPolicy } from "../../broker/mosquitto-policy.js";
 import { writePrivateFile } from "../../broker/users.js";
 import type { BrokerConfig } from "../../config/broker.js";
 import { freePort } from "./net.js";
-
-export const MOSQUITTO = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"].find((p) => existsSync(p));
+import { toolPath } from "./tools.js";
 
 /** A policy to start with (default: anonymous, no ACL). Files as `roomgate broker acl --mosquitto` writes them. */
 export interface MosquittoPolicyFiles {
@@ -35,7 +35,7 @@ export class Mosquitto {
   }
 
   async start(): Promise<void> {
-    if (!MOSQUITTO) throw new Error("mosquitto not found: install it (apt-get install mosquitto)");
+    const mosquitto = toolPath("mosquitto");
     const conf = path.join(this.dir, "mosquitto.conf");
     const p = this.policy;
     const lines = [
@@ -50,7 +50,7 @@ export class Mosquitto {
       ...(process.getuid?.() === 0 ? ["user root"] : []),
     ];
     writeFileSync(conf, `${lines.join("\n")}\n`);
-    const child = spawn(MOSQUITTO, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(mosquitto, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
     this.child = child;
     let log = "";
     this.log = "";

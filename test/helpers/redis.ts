@@ -1,12 +1,11 @@
 /**
  * A throw-away redis-server for the cluster tests (Debian's redis-server): loopback only, a free
- * port, no persistence. Ready when it says so on stdout (bounded wait); stopped with SIGTERM.
+ * port, no persistence. Ready when it says so on stdout (bounded wait); stopped with SIGTERM. The
+ * binary is the one on PATH (test/helpers/tools.ts): gate tests with describeWith("redis-server").
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { freePort } from "./net.js";
-
-export const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"].find((p) => existsSync(p));
+import { toolPath } from "./tools.js";
 
 export interface RedisServer {
   url: string;
@@ -16,9 +15,9 @@ export interface RedisServer {
 
 /** `port`: restart one on the port an earlier one had (outage tests). */
 export async function startRedis(port?: number): Promise<RedisServer> {
-  if (!REDIS_SERVER) throw new Error("redis-server not found: install it (apt-get install redis-server)");
+  const redisServer = toolPath("redis-server");
   port ??= await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
+  const child: ChildProcess = spawn(redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
