@@ -1,194 +1,273 @@
 /**
- * A pseudo-terminal pair made by socat: the agent opens `devicePath`, a simulator opens
- * `simulatorPath`, and bytes flow between them like a null-modem cable. Killing socat
- * (`unplug`) makes both ends vanish, which the agent sees exactly as a USB adapter being pulled
- * (the read fails, the port closes, the path disappears); `replug` brings the same paths back.
+ * A pseudo-terminal standing in for a serial cable, made in this process (openpty(3) through
+ * node-pty's prebuilt binding; nothing to install from apt). The agent opens `devicePath`, a
+ * symlink to the pty's slave (/dev/pts/N), as it would open /dev/ttyUSB0; the simulator keeps the
+ * master and reads and writes it here, so bytes flow between them like a null-modem cable.
+ * `unplug` removes the link and closes the master: the agent's open port sees the hang-up a pulled
+ * USB adapter gives (serialport closes with `disconnected`). `replug` makes a new pty behind the
+ * same link.
  *
- * Readiness is read from socat's own log (`-d -d`: "PTY is ..." twice, then "starting data
- * transfer loop"), never guessed with sleeps. Every socat we start is killed when this process
- * exits, so tests that crash leave no orphans holding ptys.
+ * Rules:
+ * - The slave's line discipline is raw (no echo, no line editing, no signals, no flow-control
+ *   characters) before the link exists, so every byte 0x00-0xFF crosses unchanged; the agent's
+ *   serialport then sets its own termios on open.
+ * - The agent alone reads the slave. We keep one slave descriptor open (close-on-exec, never
+ *   read) while plugged, because with no slave open at all a read on the master fails with EIO:
+ *   without it the master would die the first time the agent closed its port.
+ * - Writes never block: a pty holds only a few KiB that nobody reads, and a blocking write on the
+ *   master would stall the whole event loop. `write` reports how many bytes fit; the rest is lost,
+ *   as on a serial line whose receiver is not listening.
+ * - Links are removed when this process exits; the master descriptors die with it.
+ * - Known limit: openpty's master descriptor is not close-on-exec and Node cannot set the flag,
+ *   so a child process spawned while a pty is plugged inherits the master. While such a child
+ *   lives, `unplug` cannot hang the line up (the child still holds the master). Start long-lived
+ *   children (brokers, browsers) before the simulators, or stop them before expecting a hang-up.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { lstat, mkdir, unlink } from "node:fs/promises";
+import { closeSync, constants, openSync, readlinkSync, unlinkSync, writeSync } from "node:fs";
+import { lstat, mkdir, symlink, unlink } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
+import tty from "node:tty";
 
-export interface PtyPairOptions {
-  /** The link the agent opens, e.g. /tmp/roomgate/district-07/cam-main. */
-  devicePath: string;
-  /** The link the simulator opens. Default `devicePath + ".sim"`. */
-  simulatorPath?: string;
-  /** The socat binary. Default "socat" from PATH. */
-  command?: string;
-  /** How long socat may take to report the pair ready. Default 5 000 ms. */
-  readyTimeoutMs?: number;
-}
+export type PtyErrorCode = "pty_unavailable" | "pty_failed" | "path_in_use" | "closed";
 
 export class PtyError extends Error {
-  readonly code: "socat_missing" | "socat_failed" | "socat_timeout" | "path_in_use" | "closed";
-  constructor(code: PtyError["code"], message: string) {
-    super(message);
+  readonly code: PtyErrorCode;
+  constructor(code: PtyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "PtyError";
     this.code = code;
   }
 }
 
-/** Children alive in this process; killed on exit so no socat outlives its test run. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on("exit", () => {
-      for (const c of live) c.kill("SIGTERM");
-    });
-  }
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  // A spawn that failed (ENOENT) reports `error` and may never report `exit`.
-  child.once("error", () => live.delete(child));
+/** What node-pty's native `open` returns: both descriptors and the slave's name. */
+export interface OpenedPty {
+  master: number;
+  slave: number;
+  pty: string;
 }
+
+type PtyBinding = { open(cols: number, rows: number): OpenedPty };
+let binding: PtyBinding | undefined;
+
+/**
+ * node-pty's native binding for this machine, from its per-platform package. The package's own
+ * `open()` is not used: it keeps reading the slave, which would steal the agent's bytes.
+ */
+export function loadPtyBinding(platform: string = process.platform, arch: string = process.arch, load: (id: string) => unknown = createRequire(import.meta.url)): PtyBinding {
+  const pkg = `@lydell/node-pty-${platform}-${arch}`;
+  let loaded: unknown;
+  try {
+    loaded = platform === "win32" ? undefined : load(`${pkg}/pty.node`); // Windows has no openpty
+  } catch (err) {
+    throw new PtyError("pty_unavailable", `pseudo-terminals are not available on ${platform}-${arch}: ${pkg} is not installed (roomgate's serial simulators run on linux-x64 and linux-arm64)`, { cause: err });
+  }
+  if (typeof (loaded as Partial<PtyBinding> | undefined)?.open !== "function") {
+    throw new PtyError("pty_unavailable", `pseudo-terminals are not available on ${platform}-${arch}: ${pkg} has no openpty (roomgate's serial simulators run on linux-x64 and linux-arm64)`);
+  }
+  return loaded as PtyBinding;
+}
+
+export interface PtyPairOptions {
+  /** The link the agent opens, e.g. /tmp/roomgate/district-07/cam-main. Parent directories are made. */
+  devicePath: string;
+  /** Bytes the agent wrote, as they arrive. */
+  onData?: (chunk: Buffer) => void;
+  /** Failures on the simulator's end after `create` (a read error, a lost pty). Default: a process warning. */
+  onError?: (err: PtyError) => void;
+  /** Opens a pty (tests inject failures). Default: node-pty's binding. */
+  openPty?: () => OpenedPty;
+}
+
+/** One plugged-in pty: the master as a stream (for reading) and its descriptor (for writing). */
+interface Plug {
+  readonly master: tty.ReadStream;
+  readonly fd: number;
+  /** Our slave descriptor, never read: it keeps the master readable while no agent has the port open. */
+  readonly keeper: number;
+  readonly pts: string;
+  readonly closed: Promise<void>;
+  open: boolean;
+}
+
+/** The links of plugged pairs (link -> the pty it points at), removed when the process exits. */
+const live = new Map<PtyPair, { link: string; pts: string }>();
+let exitHookInstalled = false;
 
 export class PtyPair {
   readonly devicePath: string;
-  readonly simulatorPath: string;
-  private readonly command: string;
-  private readonly readyTimeoutMs: number;
-  private child: ChildProcess | undefined;
+  private readonly onData: (chunk: Buffer) => void;
+  private readonly onError: (err: PtyError) => void;
+  private readonly openPty: () => OpenedPty;
+  private plug: Plug | undefined;
+  /** Unplug, replug and close run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   private constructor(opts: PtyPairOptions) {
     this.devicePath = path.resolve(opts.devicePath);
-    this.simulatorPath = path.resolve(opts.simulatorPath ?? `${opts.devicePath}.sim`);
-    this.command = opts.command ?? "socat";
-    this.readyTimeoutMs = opts.readyTimeoutMs ?? 5_000;
+    this.onData = opts.onData ?? (() => undefined);
+    this.onError = opts.onError ?? ((err) => process.emitWarning(err));
+    this.openPty = opts.openPty ?? (() => (binding ??= loadPtyBinding()).open(80, 24));
   }
 
-  /** Starts socat and resolves once both links exist and data flows. */
+  /** Makes the pty and its link; resolves once the agent can open `devicePath`. */
   static async create(opts: PtyPairOptions): Promise<PtyPair> {
     const pair = new PtyPair(opts);
-    if (pair.devicePath === pair.simulatorPath) {
-      throw new PtyError("path_in_use", `pty: devicePath and simulatorPath are both ${pair.devicePath}`);
-    }
-    await pair.start();
+    await pair.plugIn();
     return pair;
   }
 
-  /** True while socat runs (between create/replug and unplug/close). */
+  /** True between create/replug and unplug/close. */
   get plugged(): boolean {
-    return this.child !== undefined;
+    return this.plug !== undefined;
   }
 
-  /** Kills socat: both ends vanish. Resolves when socat has exited and the links are gone. */
-  async unplug(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (child) await stop(child);
-    // socat removes its links on SIGTERM; after SIGKILL they would dangle.
-    await Promise.all([removeLink(this.devicePath), removeLink(this.simulatorPath)]);
+  /** The slave the link points at while plugged, e.g. /dev/pts/3. */
+  get ptsPath(): string | undefined {
+    return this.plug?.pts;
   }
 
-  /** Starts socat again with the same link paths (a no-op while plugged). */
-  async replug(): Promise<void> {
-    if (this.closing) throw new PtyError("closed", `pty ${this.devicePath}: replug() after close()`);
-    if (this.child) return;
-    await this.start();
+  /**
+   * Writes to the agent at once, without blocking. Returns how many bytes the pty took: all of
+   * them unless its buffer is full (nobody reads the line), none while unplugged.
+   */
+  write(data: Buffer | string): number {
+    const plug = this.plug;
+    if (plug === undefined) return 0;
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let done = 0;
+    while (done < bytes.length) {
+      try {
+        done += writeSync(plug.fd, bytes, done, bytes.length - done);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EINTR") continue;
+        if (code !== "EAGAIN") this.onError(new PtyError("pty_failed", `pty ${this.devicePath}: write failed (${code ?? String(err)})`, { cause: err }));
+        break;
+      }
+    }
+    return done;
   }
 
-  /** Kills socat and removes the links; idempotent. */
+  /** Pulls the cable: the link vanishes, then the master closes (the agent's port hangs up). */
+  unplug(): Promise<void> {
+    return this.serially(() => this.pullOut());
+  }
+
+  /** A new pty behind the same link (a no-op while plugged). */
+  replug(): Promise<void> {
+    if (this.closing) return Promise.reject(new PtyError("closed", `pty ${this.devicePath}: replug() after close()`));
+    return this.serially(() => (this.plug ? Promise.resolve() : this.plugIn()));
+  }
+
+  /** Unplugs for good; idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.unplug();
+    this.closing ??= this.serially(() => this.pullOut());
     return this.closing;
   }
 
-  private async start(): Promise<void> {
-    for (const p of [this.devicePath, this.simulatorPath]) {
-      await mkdir(path.dirname(p), { recursive: true });
-      await removeLink(p);
-    }
-    const args = ["-d", "-d", `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.simulatorPath}`];
-    const child = spawn(this.command, args, { stdio: ["ignore", "ignore", "pipe"] });
-    track(child);
+  private serially(step: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => undefined); // one failed step must not stop the next
+    return run;
+  }
+
+  private async plugIn(): Promise<void> {
+    await mkdir(path.dirname(this.devicePath), { recursive: true });
+    await removeLink(this.devicePath);
+    const opened = this.openPty();
+    let slave: tty.ReadStream | undefined;
+    let master: tty.ReadStream;
+    let keeper: number;
+    const owned = new Set([opened.slave, opened.master]); // closed here if the setup fails
     try {
-      await waitReady(child, this.command, this.readyTimeoutMs);
+      // Raw before anything flows. libuv sets it through a descriptor of its own (it reopens the
+      // tty) and turns ours into a close-on-exec duplicate, which we keep (see the header).
+      slave = new tty.ReadStream(opened.slave);
+      const streamFd = (slave as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      if (streamFd === opened.slave) owned.delete(opened.slave); // not reopened: the stream owns it
+      slave.setRawMode(true);
+      keeper = streamFd === opened.slave ? openSync(opened.pty, constants.O_RDWR | constants.O_NOCTTY) : opened.slave;
+      owned.add(keeper);
+      master = new tty.ReadStream(opened.master);
     } catch (err) {
-      await stop(child);
-      throw err;
+      slave?.destroy();
+      for (const fd of owned) closeSync(fd);
+      throw new PtyError("pty_failed", `pty ${this.devicePath}: could not set up ${opened.pty}: ${(err as Error).message}`, { cause: err });
     }
-    this.child = child;
-    // socat dying on its own (killed from outside) is an unplug nobody asked for: reflect it.
-    child.once("exit", () => {
-      if (this.child === child) this.child = undefined;
+    slave.destroy();
+    const plug: Plug = {
+      master,
+      fd: opened.master,
+      keeper,
+      pts: opened.pty,
+      open: true,
+      closed: new Promise<void>((resolve) => master.once("close", () => resolve())),
+    };
+    master.on("data", (chunk: Buffer) => this.onData(chunk));
+    master.on("error", (err: NodeJS.ErrnoException) => {
+      this.onError(new PtyError("pty_failed", `pty ${this.devicePath}: read failed on ${plug.pts} (${err.code ?? err.message})`, { cause: err }));
     });
+    master.once("close", () => {
+      plug.open = false;
+      closeSync(plug.keeper);
+      // Closed by anything but pullOut (a read error): the cable is out, say so.
+      if (this.plug === plug) {
+        this.plug = undefined;
+        live.delete(this);
+        removeLink(this.devicePath).catch((err: unknown) => this.onError(asPtyError(err, this.devicePath)));
+      }
+    });
+    try {
+      await symlink(opened.pty, this.devicePath);
+    } catch (err) {
+      master.destroy();
+      await plug.closed;
+      throw (err as NodeJS.ErrnoException).code === "EEXIST"
+        ? new PtyError("path_in_use", `pty: ${this.devicePath} appeared while the pty was made; not replacing it`)
+        : err;
+    }
+    this.plug = plug;
+    live.set(this, { link: this.devicePath, pts: plug.pts });
+    installExitHook();
+  }
+
+  private async pullOut(): Promise<void> {
+    const plug = this.plug;
+    this.plug = undefined; // writes from here on go nowhere, as on a pulled cable
+    live.delete(this);
+    try {
+      await removeLink(this.devicePath);
+    } finally {
+      if (plug?.open) plug.master.destroy();
+      await plug?.closed;
+    }
   }
 }
 
-/** True when a socat binary can be run. */
-export function socatAvailable(command = "socat"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn(command, ["-V"], { stdio: "ignore" });
-    child.once("error", () => resolve(false));
-    child.once("exit", (code) => resolve(code === 0));
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const { link, pts } of live.values()) {
+      try {
+        if (readlinkSync(link) === pts) unlinkSync(link);
+      } catch (err) {
+        // Gone already (ENOENT) or replaced by a file (EINVAL): not ours to remove. Anything else
+        // is said on stderr, synchronously: the process is exiting and a warning would never print.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "EINVAL") process.stderr.write(`roomgate: could not remove ${link}: ${(err as Error).message}\n`);
+      }
+    }
   });
 }
 
-function waitReady(child: ChildProcess, command: string, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let log = "";
-    let ptys = 0;
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.off("exit", onExit);
-      if (err) reject(err);
-      else resolve();
-    };
-    const timer = setTimeout(() => {
-      finish(new PtyError("socat_timeout", `socat did not report the pty pair ready within ${timeoutMs} ms: ${tail(log)}`));
-    }, timeoutMs);
-    const onExit = (code: number | null, signal: string | null): void => {
-      finish(new PtyError("socat_failed", `socat exited (${signal ?? `code ${code}`}) before the pty pair was ready: ${tail(log)}`));
-    };
-    child.once("exit", onExit);
-    // `on`, not `once`: a child's later `error` (a failed kill) must not go unhandled.
-    child.on("error", (err: NodeJS.ErrnoException) => {
-      finish(
-        err.code === "ENOENT"
-          ? new PtyError("socat_missing", `socat not found: install it (apt-get install socat) [tried ${command}]`)
-          : new PtyError("socat_failed", `socat could not start: ${err.message}`),
-      );
-    });
-    // Keep reading stderr for socat's whole life: a full pipe would block it mid-transfer.
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (text: string) => {
-      if (done) return;
-      log += text;
-      ptys = (log.match(/PTY is /g) ?? []).length;
-      if (ptys >= 2 && log.includes("starting data transfer loop")) finish();
-    });
-  });
+function asPtyError(err: unknown, devicePath: string): PtyError {
+  return err instanceof PtyError ? err : new PtyError("pty_failed", `pty ${devicePath}: ${(err as Error).message}`, { cause: err });
 }
 
-function tail(log: string): string {
-  const lines = log.trim().split("\n").slice(-3).join(" | ");
-  return lines === "" ? "(no output)" : lines;
-}
-
-/** SIGTERM, then SIGKILL if socat has not exited within 2 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  await new Promise<void>((resolve) => {
-    const killer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-    child.once("exit", () => {
-      clearTimeout(killer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-/** Removes a symlink left by an earlier socat; refuses to delete anything that is not a symlink. */
+/** Removes a link left by an earlier run; refuses to delete anything that is not a symlink. */
 async function removeLink(p: string): Promise<void> {
   let isLink: boolean;
   try {
@@ -199,7 +278,6 @@ async function removeLink(p: string): Promise<void> {
   }
   if (!isLink) throw new PtyError("path_in_use", `pty: ${p} exists and is not a symlink; not replacing it`);
   await unlink(p).catch((err: NodeJS.ErrnoException) => {
-    // socat may remove it between our lstat and unlink.
     if (err.code !== "ENOENT") throw err;
   });
 }

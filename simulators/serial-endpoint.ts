@@ -1,11 +1,11 @@
 /**
- * The plumbing every serial simulator endpoint shares: a socat pty pair whose device end the agent
- * opens, the simulator holding the other end with serialport; unplug/replug (the pair vanishes and
- * comes back on the same paths); output paced at the baud rate (10 bits a byte, 8N1), so a reply
- * takes as long on the wire as on a real RS-232 line; and every error kept in the endpoint's log,
- * never thrown. What the device makes of the bytes stays with each simulator.
+ * The plumbing every serial simulator endpoint shares: a pseudo-terminal whose device end (a link
+ * to its slave) the agent opens, the simulator holding the master in this process (PtyPair);
+ * unplug/replug (the link vanishes, the agent's port hangs up, a new pty comes back on the same
+ * path); output paced at the baud rate (10 bits a byte, 8N1), so a reply takes as long on the wire
+ * as on a real RS-232 line; and every error kept in the endpoint's log, never thrown. What the
+ * device makes of the bytes stays with each simulator.
  */
-import { SerialPort } from "serialport";
 import type { Clock, TimerHandle } from "../drivers/types.js";
 import { PtyPair } from "./pty.js";
 
@@ -64,54 +64,70 @@ export interface SerialLine extends SerialEndpoint {
 }
 
 export interface SerialLineOptions {
-  /** The path the agent opens (a symlink socat makes). */
+  /** The path the agent opens (a symlink to the pty's slave, made here). */
   devicePath: string;
-  /** The path the simulator opens. Default `devicePath + ".sim"`. */
-  simulatorPath?: string | undefined;
   baudRate: number;
   errors: ErrorSink;
   /** Paces `send` at the baud rate on `clock` (timers from `scheduler`, default the clock's). Without it `send` writes at once. */
   pacing?: { clock: Clock; scheduler?: WireScheduler };
 }
 
-/** What the simulator does with the line; `setup` returns these once the pty pair exists. */
+/** What the simulator does with the line; `setup` returns these once the pty exists. */
 export interface SerialLineHandlers {
   /** Bytes from the agent. Must not throw: a model bug is the handler's to catch and log. */
   onData(chunk: Buffer): void;
-  /** The port is closing (unplug or close), after pending output was dropped: forget partial input. */
+  /** The cable is in: after start and after every replug (a board that boots on power-up says so here). */
+  onPlug?(): void;
+  /** The cable is coming out (unplug or close), after pending output was dropped: forget partial input. */
   onDisconnect?(): void;
   /** Runs once, first, when the endpoint closes. */
   onClose?(): void;
 }
 
 /**
- * Makes the pty pair, lets `setup` wire the device to the line, then opens the simulator's end.
- * If that open fails the pair is closed and the error thrown.
+ * Makes the pty, then lets `setup` wire the device to the line (before any byte from the agent
+ * can arrive); if `setup` throws, the pty is closed and the error thrown. Errors met later go to
+ * `errors`, never thrown.
  */
 export async function startSerialLine(opts: SerialLineOptions, setup: (line: SerialLine) => SerialLineHandlers): Promise<SerialLine> {
   const { baudRate, errors, pacing } = opts;
+  let handlers: SerialLineHandlers | undefined;
   const pair = await PtyPair.create({
     devicePath: opts.devicePath,
-    ...(opts.simulatorPath === undefined ? {} : { simulatorPath: opts.simulatorPath }),
+    onData: (chunk) => handlers?.onData(chunk),
+    onError: (err) => errors.add(err, "pty error"),
   });
   const scheduler = pacing === undefined ? undefined : (pacing.scheduler ?? clockScheduler(pacing.clock));
-  let port: SerialPort | undefined;
   let lineFreeAt = 0;
+  /** True once output was dropped for a full pty, until a write fits again: reported once, not per write. */
+  let overrun = false;
 
   function write(data: Buffer | string): void {
-    const p = port;
-    if (p === undefined || !p.isOpen) return; // unplugged: the output goes nowhere, as on a pulled cable
-    p.write(data, (err) => {
-      if (err) errors.add(err, "write failed");
-    });
+    if (!pair.plugged) return; // unplugged: the output goes nowhere, as on a pulled cable
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const took = pair.write(bytes);
+    if (took === bytes.length) {
+      overrun = false;
+    } else if (!overrun) {
+      overrun = true;
+      const err = Object.assign(new Error(`${pair.devicePath}: output dropped, nobody reads the line (${bytes.length - took} of ${bytes.length} bytes lost; more may follow)`), { code: "overrun" });
+      errors.add(err, "output overrun");
+    }
   }
 
   function send(bytes: Buffer): void {
-    if (port === undefined) return; // unplugged: the output goes nowhere, as on a pulled cable
+    if (!pair.plugged) return; // unplugged: the output goes nowhere, as on a pulled cable
     if (pacing === undefined || scheduler === undefined) return write(bytes);
     const now = pacing.clock.now();
     lineFreeAt = Math.max(now, lineFreeAt) + wireTimeMs(bytes.length, baudRate);
     scheduler.after(Math.ceil(lineFreeAt - now), () => write(bytes)); // timers count whole ms: never deliver before the wire could
+  }
+
+  function disconnect(): void {
+    scheduler?.cancelPending();
+    lineFreeAt = 0;
+    overrun = false;
+    handlers?.onDisconnect?.();
   }
 
   let closed: Promise<void> | undefined;
@@ -119,60 +135,33 @@ export async function startSerialLine(opts: SerialLineOptions, setup: (line: Ser
     devicePath: pair.devicePath,
     baudRate,
     get plugged() {
-      return port !== undefined;
+      return pair.plugged;
     },
     send,
     write,
     async unplug() {
-      await closePort();
+      if (pair.plugged) disconnect();
       await pair.unplug();
     },
     async replug() {
-      if (port !== undefined) return;
+      if (pair.plugged) return;
       await pair.replug();
-      await open();
+      handlers?.onPlug?.();
     },
     close() {
       closed ??= (async () => {
-        handlers.onClose?.();
-        await closePort();
+        handlers?.onClose?.();
+        disconnect();
         await pair.close();
       })();
       return closed;
     },
   };
-  const handlers = setup(line);
-
-  async function open(): Promise<void> {
-    const p = new SerialPort({ path: pair.simulatorPath, baudRate, autoOpen: false });
-    p.on("data", (chunk: Buffer) => handlers.onData(chunk));
-    p.on("error", (err) => errors.add(err, "serial port error"));
-    p.on("close", () => {
-      if (port === p) port = undefined;
-    });
-    await new Promise<void>((resolve, reject) => p.open((err) => (err ? reject(err) : resolve())));
-    port = p;
-  }
-
-  async function closePort(): Promise<void> {
-    scheduler?.cancelPending();
-    lineFreeAt = 0;
-    handlers.onDisconnect?.();
-    const p = port;
-    port = undefined;
-    if (p === undefined || !p.isOpen) return;
-    await new Promise<void>((resolve) =>
-      p.close((err) => {
-        if (err) errors.add(err, "close failed");
-        resolve();
-      }),
-    );
-  }
-
   try {
-    await open();
+    handlers = setup(line);
+    handlers.onPlug?.();
   } catch (err) {
-    await pair.close();
+    await pair.close(); // a simulator that cannot wire itself up leaves no pty behind
     throw err;
   }
   return line;

@@ -1,6 +1,6 @@
 /**
  * The operator's and the monitoring script's story, end to end: the real broker, the real agent,
- * and VISCA camera simulators on a socat pseudo-terminal (9600 baud) and on UDP (VISCA over IP).
+ * and VISCA camera simulators on a pseudo-terminal (9600 baud) and on UDP (VISCA over IP).
  * Everything asserted here is what a subscriber sees on MQTT.
  */
 import { mkdtempSync, rmSync } from "node:fs";

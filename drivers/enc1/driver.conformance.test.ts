@@ -1,6 +1,6 @@
 /**
  * The shared driver conformance suite (drivers/conformance.ts) against the ENC/1 encryptor
- * simulator, over both links: TCP on 127.0.0.1 and a socat pty at 9600 baud. Heartbeats run at
+ * simulator, over both links: TCP on 127.0.0.1 and a pty at 9600 baud. Heartbeats run at
  * 200 ms on both sides so that silence is noticed within the suite's waits.
  */
 import { mkdtemp, rm } from "node:fs/promises";

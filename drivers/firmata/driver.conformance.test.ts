@@ -1,6 +1,6 @@
 /**
  * The shared driver conformance suite (drivers/conformance.ts) against the simulated Firmata board
- * over its one link, a socat pty at 57600 baud. Options are kept small so the handshake after a
+ * over its one link, a pty at 57600 baud. Options are kept small so the handshake after a
  * replug and the fault paths stay quick.
  */
 import { mkdtemp, rm } from "node:fs/promises";

@@ -1,5 +1,5 @@
 /**
- * The Firmata driver against the simulated Uno over a real socat pty at 57600 baud: handshake,
+ * The Firmata driver against the simulated Uno over a real pty at 57600 baud: handshake,
  * relay power-cycle timing as the board sees it, door contact, over-temperature alarm raise and
  * clear, a board that never completes the handshake, pins the board cannot serve, malformed sysex,
  * blinking and a board reset. Real time; every wait is on an event and bounded.

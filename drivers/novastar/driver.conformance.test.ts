@@ -1,6 +1,6 @@
 /**
  * The shared driver conformance suite (drivers/conformance.ts) against the NovaStar controller
- * simulator, over both links: TCP on 127.0.0.1 and a socat pty at 115200 baud.
+ * simulator, over both links: TCP on 127.0.0.1 and a pty at 115200 baud.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

@@ -1,6 +1,6 @@
 /**
  * The shared driver conformance suite (drivers/conformance.ts) against the MDC display simulator,
- * over both links: TCP on 127.0.0.1 and a socat pty at 9600 baud.
+ * over both links: TCP on 127.0.0.1 and a pty at 9600 baud.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

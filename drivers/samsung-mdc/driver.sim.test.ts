@@ -1,6 +1,6 @@
 /**
  * The MDC driver against the MDC simulator over real links: a daisy chain of two displays on one
- * socat pty, and TCP on 127.0.0.1 (secured-protocol detection). Real clock: every wait is on an
+ * pty, and TCP on 127.0.0.1 (secured-protocol detection). Real clock: every wait is on an
  * event or a settled promise, and bounded.
  */
 import { describe, it, expect, afterEach } from "vitest";

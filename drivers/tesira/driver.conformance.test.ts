@@ -1,6 +1,6 @@
 /**
  * The shared driver conformance suite (drivers/conformance.ts) against the Tesira simulator, over
- * both links: telnet on TCP 127.0.0.1 and the RS-232 port on a socat pty at 115200 baud.
+ * both links: telnet on TCP 127.0.0.1 and the RS-232 port on a pty at 115200 baud.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

@@ -4,7 +4,7 @@
  * Why: @serialport/bindings-cpp 13's unixRead retries a read that returns 0 bytes, forever
  * (serialport/bindings-cpp#162, fix #164 not merged). On Linux a tty opened with VMIN=1 and
  * O_NONBLOCK (what the binding does) returns EAGAIN when there is no data and 0 only once the
- * line is hung up: a USB adapter pulled, or a pty whose master (socat) went away. The stock
+ * line is hung up: a USB adapter pulled, or a pty whose master (a simulator) went away. The stock
  * binding then spins through the libuv pool and never reports the loss, so the link looks open
  * while it is dead. Here the read loop is the same as unixRead's except that 0 bytes becomes a
  * disconnect error, which makes the stream close with a DisconnectedError like any other loss.

@@ -2,9 +2,8 @@ import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { SerialPort } from "serialport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PtyPair, socatAvailable } from "../../simulators/pty.js";
+import { PtyPair } from "../../simulators/pty.js";
 import { fakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 import { transportConformance, until, type ConformancePeer, type Fixture } from "./conformance.js";
@@ -20,60 +19,47 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The device end of a socat pty pair: a SerialPort on the simulator side; drop = unplug the cable. */
+/** The device end of a pty: the simulator's side of a PtyPair; drop = unplug the cable. */
 class PtyPeer extends EventEmitter<{ data: [Buffer] }> implements ConformancePeer {
   echo = false;
-  private port: SerialPort | undefined;
-  constructor(readonly pair: PtyPair) {
-    super();
-  }
+  pair: PtyPair | undefined;
+
+  /** Bytes from the agent, from whichever pty is plugged in. */
+  readonly onData = (chunk: Buffer): void => {
+    this.emit("data", chunk);
+    if (this.echo) this.pair?.write(chunk);
+  };
 
   async back(): Promise<void> {
-    await this.pair.replug();
-    const port = new SerialPort({ path: this.pair.simulatorPath, baudRate: 9600, autoOpen: false });
-    port.on("error", (err) => this.emit("data", Buffer.from(`peer error ${err.message}`)));
-    port.on("data", (chunk: Buffer) => {
-      this.emit("data", chunk);
-      if (this.echo) port.write(chunk);
-    });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    this.port = port;
+    await this.pair!.replug();
   }
 
   async drop(): Promise<void> {
-    const port = this.port;
-    this.port = undefined;
-    // Unplug first: that is what the agent must notice; our own end then closes as a disconnect.
-    await this.pair.unplug();
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await this.pair!.unplug();
   }
 
   async send(data: Buffer): Promise<void> {
-    const port = this.port;
-    if (!port) throw new Error("pty peer is unplugged");
-    await new Promise<void>((resolve, reject) => port.write(data, (err) => (err ? reject(err) : resolve())));
+    const pair = this.pair!;
+    if (!pair.plugged) throw new Error("pty peer is unplugged");
+    const took = pair.write(data);
+    if (took !== data.length) throw new Error(`pty peer: only ${took}/${data.length} bytes fit`);
   }
 }
 
 async function serialFixture(deps: TransportDeps): Promise<Fixture> {
   seq += 1;
-  const pair = await PtyPair.create({ devicePath: path.join(dir, `site-${seq}`, "cam") });
-  const peer = new PtyPeer(pair);
-  await pair.unplug(); // back() plugs it in and opens the simulator side, as after a replug
-  await peer.back();
+  const peer = new PtyPeer();
+  const pair = await PtyPair.create({ devicePath: path.join(dir, `site-${seq}`, "cam"), onData: peer.onData });
+  peer.pair = pair;
   return {
     transport: new SerialTransport({ path: pair.devicePath, baudRate: 9600 }, deps),
     peer,
     absentErrorCode: "ENOENT",
-    teardown: async () => {
-      await peer.drop();
-      await pair.close();
-    },
+    teardown: () => pair.close(),
   };
 }
 
-const haveSocat = await socatAvailable();
-describe.skipIf(!haveSocat)("serial over a socat pty pair", () => {
+describe("serial over a pty", () => {
   transportConformance("serial", serialFixture);
 });
 
@@ -98,7 +84,7 @@ describe("serial transport", () => {
     expect(serialError(Object.assign(new Error("x"), { code: "EIO" })).code).toBe("EIO");
   });
 
-  it.skipIf(!haveSocat)("notices an unplug that comes right after the port opened", async () => {
+  it("notices an unplug that comes right after the port opened", async () => {
     const pair = await PtyPair.create({ devicePath: path.join(dir, "early", "cam") });
     const t = new SerialTransport(
       { path: pair.devicePath, baudRate: 9600 },
@@ -115,7 +101,7 @@ describe("serial transport", () => {
     }
   });
 
-  it.skipIf(!haveSocat)("keeps retrying a path that does not exist yet and opens when the adapter appears", async () => {
+  it("keeps retrying a path that does not exist yet and opens when the adapter appears", async () => {
     const devicePath = path.join(dir, "late", "ttyUSB9");
     const clock = fakeClock();
     const t = new SerialTransport(

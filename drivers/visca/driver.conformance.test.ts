@@ -1,6 +1,6 @@
 /**
  * The shared driver conformance suite (drivers/conformance.ts) against the VISCA camera simulator,
- * over both links: a socat pty at 9600 baud and VISCA over IP on a real UDP socket.
+ * over both links: a pty at 9600 baud and VISCA over IP on a real UDP socket.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

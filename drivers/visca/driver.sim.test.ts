@@ -1,5 +1,5 @@
 /**
- * The VISCA driver against the VISCA camera simulator over real links: a socat pty at 9600 baud
+ * The VISCA driver against the VISCA camera simulator over real links: a pty at 9600 baud
  * (serial transport) and a real UDP socket on 127.0.0.1 (VISCA over IP). Real clock: every wait is
  * on an event (health, state) and bounded.
  */

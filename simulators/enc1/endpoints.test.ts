@@ -1,5 +1,5 @@
 /**
- * The encryptor simulator on real endpoints: TCP on 127.0.0.1 and a socat pty at 9600 baud.
+ * The encryptor simulator on real endpoints: TCP on 127.0.0.1 and a pty at 9600 baud.
  * Raw bytes in and out; every wait is on an event and bounded.
  */
 import { mkdtemp, rm } from "node:fs/promises";

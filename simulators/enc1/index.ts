@@ -1,5 +1,5 @@
 /**
- * The link-encryptor simulator (ENC/1) on a serial line (socat pty) or a TCP port. The spec comes
+ * The link-encryptor simulator (ENC/1) on a serial line (pseudo-terminal) or a TCP port. The spec comes
  * from tests or from a site file's `simulator.options`, so it is validated here with messages that
  * name the field. Fault injection goes through the handle (`device`, `faults`, `control`), never
  * through the device line.
@@ -38,7 +38,6 @@ export const enc1SimulatorSpecSchema = z.discriminatedUnion("link", [
   z.strictObject({
     link: z.literal("serial"),
     devicePath: z.string().min(1).describe("The path the agent opens."),
-    simulatorPath: z.string().min(1).optional(),
     baudRate: z.number().int().positive().default(9600),
     ...shared,
   }),
@@ -87,7 +86,7 @@ export async function startEnc1Simulator(spec: Enc1SimulatorSpec): Promise<Enc1S
         : {
             kind: "serial" as const,
             ep: await startSerialEndpoint(device, {
-              devicePath: s.devicePath, baudRate: s.baudRate, clock, ...(s.simulatorPath ? { simulatorPath: s.simulatorPath } : {}),
+              devicePath: s.devicePath, baudRate: s.baudRate, clock,
             }, errors),
           };
   } catch (err) {

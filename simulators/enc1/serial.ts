@@ -1,6 +1,6 @@
 /**
- * The encryptor's status port on RS-232: a socat pty pair whose device end the agent opens, the
- * simulator holding the other end with serialport. Lines are paced at the baud rate (10 bits a
+ * The encryptor's status port on RS-232: a pseudo-terminal whose device end the agent opens, the
+ * simulator holding the other end in this process. Lines are paced at the baud rate (10 bits a
  * byte, 8N1), so a status line takes as long on the wire as on the real cable (about 60 ms for a
  * 55-byte line at 9600), which the alarm-latency benchmark must include.
  */
@@ -13,14 +13,13 @@ export { wireTimeMs, type SerialEndpoint } from "../serial-endpoint.js";
 
 export interface SerialEndpointOptions {
   devicePath: string;
-  simulatorPath?: string;
   baudRate: number;
   clock: Clock;
 }
 
 export async function startSerialEndpoint(device: Enc1Device, opts: SerialEndpointOptions, errors: ErrorLog): Promise<SerialEndpoint> {
-  const { devicePath, simulatorPath, baudRate, clock } = opts;
-  return startSerialLine({ devicePath, simulatorPath, baudRate, errors, pacing: { clock } }, (line) => {
+  const { devicePath, baudRate, clock } = opts;
+  return startSerialLine({ devicePath, baudRate, errors, pacing: { clock } }, (line) => {
     device.sink = line.send;
     return {
       onData(chunk) {

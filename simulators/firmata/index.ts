@@ -1,5 +1,5 @@
 /**
- * The Firmata board simulator (an Arduino Uno with StandardFirmata) on a socat pty. The spec comes
+ * The Firmata board simulator (an Arduino Uno with StandardFirmata) on a pseudo-terminal. The spec comes
  * from tests or from a site file's `simulator.options`, so it is validated here with messages that
  * name the field. Device controls for `roomgate sim`: temp, door, relays, nohandshake, reset.
  */
@@ -15,9 +15,8 @@ export { celsiusToRaw, unoCapabilities, unoAnalogMapping, UNO_PIN_COUNT } from "
 const sensorModel = z.enum(Object.keys(SENSOR_MV) as [string, ...string[]]);
 
 export const firmataSimulatorSpecSchema = z.strictObject({
-  link: z.literal("serial").default("serial").describe("Only serial: a socat pty."),
+  link: z.literal("serial").default("serial").describe("Only serial: a pseudo-terminal."),
   devicePath: z.string().min(1).describe("The path the agent opens."),
-  simulatorPath: z.string().min(1).optional().describe("The path the simulator opens (default devicePath + .sim)."),
   baudRate: z.number().int().positive().default(57600).describe("StandardFirmata runs at 57600."),
   sensors: z
     .record(z.string().regex(/^A[0-5]$/, "an analog pin A0..A5"), sensorModel)
@@ -71,7 +70,6 @@ export async function startFirmataSimulator(spec: FirmataSimulatorSpec): Promise
   const s = parsed.data;
   const sim = await startSerialBoard({
     devicePath: s.devicePath,
-    ...(s.simulatorPath === undefined ? {} : { simulatorPath: s.simulatorPath }),
     baudRate: s.baudRate,
     sensors: s.sensors,
     ...(clock ? { clock } : {}),

@@ -1,5 +1,5 @@
 /**
- * The simulator on real endpoints: a TCP server on 127.0.0.1 and a socat pty at 115200 baud.
+ * The simulator on real endpoints: a TCP server on 127.0.0.1 and a pty at 115200 baud.
  * Raw bytes from PROTOCOLS.md go in; every wait is on an I/O event and bounded.
  */
 import { mkdtemp, rm } from "node:fs/promises";

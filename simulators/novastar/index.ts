@@ -1,5 +1,5 @@
 /**
- * The NovaStar LED controller simulator: one entry point that picks the TCP or serial (socat pty)
+ * The NovaStar LED controller simulator: one entry point that picks the TCP or serial (pseudo-terminal)
  * endpoint from a spec. The spec comes from tests or from a site file's `simulator.options`, so it
  * is validated here with messages that name the field.
  */
@@ -37,7 +37,6 @@ export const novastarSimulatorSpecSchema = z.discriminatedUnion("link", [
   z.strictObject({
     link: z.literal("serial"),
     devicePath: z.string().min(1).describe("The path the agent opens."),
-    simulatorPath: z.string().min(1).optional(),
     baudRate: z.number().int().positive().default(115200),
     ...controllerShape,
   }),

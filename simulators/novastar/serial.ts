@@ -1,6 +1,6 @@
 /**
- * The NovaStar controller on a serial line (115200 8N1): a socat pty pair whose device end the
- * agent opens, the simulator holding the other end with serialport. Replies are paced at the baud
+ * The NovaStar controller on a serial line (115200 8N1): a pseudo-terminal whose device end the
+ * agent opens, the simulator holding the other end in this process. Replies are paced at the baud
  * rate (10 bits a byte), so a reply takes as long on the wire as on a real RS-232 line.
  */
 import { systemClock } from "../../drivers/clock.js";
@@ -11,10 +11,8 @@ import { NovastarController, type ControllerOptions, type NovastarFaults } from 
 import { ErrorLog } from "./errors.js";
 
 export interface SerialControllerOptions extends ControllerOptions {
-  /** The path the agent opens (a symlink socat makes). */
+  /** The path the agent opens (a symlink to the pty's slave, made by the simulator). */
   devicePath: string;
-  /** The path the simulator opens. Default `devicePath + ".sim"`. */
-  simulatorPath?: string;
   /** Default 115200. */
   baudRate?: number;
   logger?: Logger;
@@ -26,9 +24,9 @@ export interface SerialControllerHandle {
   readonly devicePath: string;
   readonly baudRate: number;
   readonly errors: readonly Error[];
-  /** Pulls the cable: the pty pair vanishes; the controller keeps its state. */
+  /** Pulls the cable: the device path vanishes and the agent's port hangs up; the controller keeps its state. */
   unplug(): Promise<void>;
-  /** Puts the cable back: same paths. */
+  /** Puts the cable back: same path. */
   replug(): Promise<void>;
   close(): Promise<void>;
   describe(): string;
@@ -43,7 +41,7 @@ export async function startSerialController(options: SerialControllerOptions): P
   const controller = new NovastarController({ ...options, clock });
   const framer = new NovaFrameSplitter("request");
   const line = await startSerialLine(
-    { devicePath: options.devicePath, simulatorPath: options.simulatorPath, baudRate, errors, pacing: { clock } },
+    { devicePath: options.devicePath, baudRate, errors, pacing: { clock } },
     (line) => ({
       onData(chunk) {
         for (const req of framer.push(chunk)) {

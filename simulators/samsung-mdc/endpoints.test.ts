@@ -1,5 +1,5 @@
 /**
- * The simulator on real endpoints: a TCP socket on 127.0.0.1 and a socat pty. Raw bytes in and
+ * The simulator on real endpoints: a TCP socket on 127.0.0.1 and a pty. Raw bytes in and
  * out; every wait is on an event and bounded.
  */
 import { describe, it, expect, afterEach } from "vitest";

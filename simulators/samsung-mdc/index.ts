@@ -1,5 +1,5 @@
 /**
- * The Samsung MDC display simulator: one or more displays (by id) on a serial chain (socat pty)
+ * The Samsung MDC display simulator: one or more displays (by id) on a serial chain (pseudo-terminal)
  * or behind a TCP port. The spec comes from tests or from a site file's `simulator.options`, so it
  * is validated here with messages that name the field.
  */
@@ -51,7 +51,6 @@ export const mdcSimulatorSpecSchema = z.discriminatedUnion("link", [
   z.strictObject({
     link: z.literal("serial"),
     devicePath: z.string().min(1).describe("The path the agent opens."),
-    simulatorPath: z.string().min(1).optional(),
     baudRate: z.number().int().positive().default(9600),
     ...shared,
   }),
@@ -114,7 +113,7 @@ export async function startSamsungMdcSimulator(spec: MdcSimulatorSpec): Promise<
       : {
           kind: "serial" as const,
           ep: await startSerialEndpoint(chain, {
-            devicePath: s.devicePath, baudRate: s.baudRate, clock, ...(s.simulatorPath ? { simulatorPath: s.simulatorPath } : {}),
+            devicePath: s.devicePath, baudRate: s.baudRate, clock,
           }, errors),
         };
   const ids = () => [...chain.displays.keys()].join(",");

@@ -1,6 +1,6 @@
 /**
- * The MDC chain on an RS-232 line: a socat pty pair whose device end the agent opens, the
- * simulator holding the other end with serialport. Every display on the chain hears every
+ * The MDC chain on an RS-232 line: a pseudo-terminal whose device end the agent opens, the
+ * simulator holding the other end in this process. Every display on the chain hears every
  * request; answers are paced at the baud rate (10 bits a byte, 8N1) as on a real line.
  */
 import type { Clock } from "../../drivers/types.js";
@@ -13,7 +13,6 @@ export { wireTimeMs, type SerialEndpoint } from "../serial-endpoint.js";
 
 export interface SerialEndpointOptions {
   devicePath: string;
-  simulatorPath?: string;
   baudRate: number;
   clock: Clock;
 }
@@ -22,7 +21,7 @@ export async function startSerialEndpoint(chain: MdcChain, opts: SerialEndpointO
   const splitter = new MdcFrameSplitter("request");
   // The chain's own timers pace the line, so pulling the cable also drops answers a slow display still owes.
   const pacing = { clock: opts.clock, scheduler: chain };
-  return startSerialLine({ devicePath: opts.devicePath, simulatorPath: opts.simulatorPath, baudRate: opts.baudRate, errors, pacing }, (line) => ({
+  return startSerialLine({ devicePath: opts.devicePath, baudRate: opts.baudRate, errors, pacing }, (line) => ({
     onData(chunk) {
       for (const frame of splitter.push(chunk)) {
         try {

@@ -1,5 +1,5 @@
 /**
- * The Biamp Tesira DSP simulator: a telnet TTP server on TCP, or the RS-232 port on a socat pty.
+ * The Biamp Tesira DSP simulator: a telnet TTP server on TCP, or the RS-232 port on a pseudo-terminal.
  * The spec comes from tests or from a site file's `simulator.options`, so it is validated here
  * with messages that name the field.
  */
@@ -50,7 +50,6 @@ export const tesiraSimulatorSpecSchema = z.discriminatedUnion("link", [
   z.strictObject({
     link: z.literal("serial"),
     devicePath: z.string().min(1).describe("The path the agent opens"),
-    simulatorPath: z.string().min(1).optional(),
     baudRate: z.number().int().positive().default(115200),
     ...shared,
   }),
@@ -100,7 +99,7 @@ export async function startTesiraSimulator(spec: TesiraSimulatorSpec): Promise<T
       ? { kind: "tcp" as const, ep: await startTcpEndpoint(dsp, s.host, s.port, errors) }
       : {
           kind: "serial" as const,
-          ep: await startSerialEndpoint(dsp, { devicePath: s.devicePath, baudRate: s.baudRate, ...(s.simulatorPath ? { simulatorPath: s.simulatorPath } : {}) }, errors),
+          ep: await startSerialEndpoint(dsp, { devicePath: s.devicePath, baudRate: s.baudRate }, errors),
         };
 
   function control(verb: string, args: readonly string[]): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * The Tesira RS-232 port on a socat pty, seen by a raw serial client: no telnet negotiation, no
+ * The Tesira RS-232 port on a pty, seen by a raw serial client: no telnet negotiation, no
  * banner on open, echo + answers; the port's session (and its subscriptions) outlives a pulled cable.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -8,10 +8,7 @@ import path from "node:path";
 import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeClock } from "../../test/helpers/clock.js";
-import { socatAvailable } from "../pty.js";
 import { startTesiraSimulator, type TesiraSimHandle } from "./index.js";
-
-const haveSocat = await socatAvailable();
 
 class Port {
   text = "";
@@ -50,7 +47,7 @@ class Port {
   }
 }
 
-describe.skipIf(!haveSocat)("Tesira serial simulator (pty)", () => {
+describe("Tesira serial simulator (pty)", () => {
   let sim: TesiraSimHandle;
   let dir: string;
   const ports: Port[] = [];

@@ -1,8 +1,8 @@
 /**
- * The Tesira RS-232 port (115200 8N1 by default, the TesiraFORTÉ's factory setting) on a socat pty
- * pair: the agent opens `devicePath`, the simulator holds the other end with serialport. No telnet
- * negotiation and no banner on connect; the port is one TTP session that outlives a pulled cable
- * (the DSP cannot tell), so its subscriptions survive unplug/replug. After a reboot the banner is
+ * The Tesira RS-232 port (115200 8N1 by default, the TesiraFORTÉ's factory setting) on a
+ * pseudo-terminal: the agent opens `devicePath`, the simulator holds the other end in this
+ * process. No telnet negotiation and no banner on connect; the port is one TTP session that
+ * outlives a pulled cable (the DSP cannot tell), so its subscriptions survive unplug/replug. After a reboot the banner is
  * printed on the port like on every session.
  */
 import { startSerialLine, type SerialEndpoint as SerialLineEndpoint } from "../serial-endpoint.js";
@@ -15,13 +15,12 @@ export interface SerialEndpoint extends SerialLineEndpoint {
 
 export interface SerialEndpointOptions {
   devicePath: string;
-  simulatorPath?: string;
   baudRate: number;
 }
 
 export async function startSerialEndpoint(dsp: TesiraDsp, opts: SerialEndpointOptions, errors: ErrorLog): Promise<SerialEndpoint> {
   let session: DspSession | undefined;
-  const line = await startSerialLine({ devicePath: opts.devicePath, simulatorPath: opts.simulatorPath, baudRate: opts.baudRate, errors }, (line) => {
+  const line = await startSerialLine({ devicePath: opts.devicePath, baudRate: opts.baudRate, errors }, (line) => {
     const s = dsp.openSession((text) => line.write(text)); // unplugged: the text goes nowhere
     session = s;
     let held = "";

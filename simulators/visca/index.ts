@@ -1,5 +1,5 @@
 /**
- * The VISCA camera simulator: one entry point that picks the serial (socat pty) or UDP
+ * The VISCA camera simulator: one entry point that picks the serial (pseudo-terminal) or UDP
  * (VISCA over IP) endpoint from a spec. The spec comes from tests or from a site file's
  * `simulator.options`, so it is validated here with messages that name the field.
  */
@@ -39,7 +39,6 @@ export const viscaSimulatorSpecSchema = z.discriminatedUnion("link", [
   z.strictObject({
     link: z.literal("serial"),
     devicePath: z.string().min(1).describe("The path the agent opens."),
-    simulatorPath: z.string().min(1).optional(),
     baudRate: z.number().int().positive().default(9600),
     address: z.number().int().min(1).max(7).optional().describe("Camera address = place on the chain (default 1)."),
     ...cameraShape,

@@ -6,7 +6,6 @@ import path from "node:path";
 import { SerialPort } from "serialport";
 import { fakeClock, type FakeClock } from "../../test/helpers/clock.js";
 import { within } from "../../test/helpers/within.js";
-import { socatAvailable } from "../pty.js";
 import { startViscaSimulator, type SerialCameraHandle } from "./index.js";
 import { wireTimeMs } from "./serial.js";
 
@@ -72,7 +71,6 @@ class Line {
   }
 }
 
-const haveSocat = await socatAvailable();
 let dir: string;
 
 beforeAll(async () => {
@@ -82,7 +80,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!haveSocat)("VISCA simulator on a real pty (9600 baud)", () => {
+describe("VISCA simulator on a real pty (9600 baud)", () => {
   let sim: SerialCameraHandle;
   let line: Line;
   let n = 0;
@@ -92,7 +90,7 @@ describe.skipIf(!haveSocat)("VISCA simulator on a real pty (9600 baud)", () => {
     line = await Line.open(sim.devicePath);
   });
   afterEach(async () => {
-    // The simulator (and its socat) is closed even when the agent's port will not close.
+    // The simulator (and its pty) is closed even when the agent's port will not close.
     const stuck = await within(line.close(), 3000, "closing the agent's port").then(
       () => undefined,
       (err: Error) => err,
@@ -164,7 +162,7 @@ describe.skipIf(!haveSocat)("VISCA simulator on a real pty (9600 baud)", () => {
   });
 });
 
-describe.skipIf(!haveSocat)("VISCA simulator output pacing", () => {
+describe("VISCA simulator output pacing", () => {
   it("a 3-byte reply leaves after 3 bytes of wire time at 9600 baud (fake clock)", async () => {
     expect(wireTimeMs(3, 9600)).toBeCloseTo(3.125, 3);
     const clock: FakeClock = fakeClock();

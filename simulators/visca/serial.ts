@@ -1,6 +1,6 @@
 /**
- * The VISCA camera on a serial line: a socat pty pair whose device end the agent opens, the
- * simulator holding the other end with serialport. Requests are framed with FrameSplitter,
+ * The VISCA camera on a serial line: a pseudo-terminal whose device end the agent opens, the
+ * simulator holding the other end in this process. Requests are framed with FrameSplitter,
  * answered by ViscaCamera, and written back paced at the baud rate (10 bits a byte, 8N1), so a
  * reply takes as long on the wire as on a real RS-232 line.
  */
@@ -13,10 +13,8 @@ import { ViscaCamera, type ViscaCameraOptions, type ViscaFaults } from "./camera
 import { ErrorLog } from "./errors.js";
 
 export interface SerialCameraOptions extends ViscaCameraOptions {
-  /** The path the agent opens (a symlink socat makes). */
+  /** The path the agent opens (a symlink to the pty's slave, made by the simulator). */
   devicePath: string;
-  /** The path the simulator opens. Default `devicePath + ".sim"`. */
-  simulatorPath?: string;
   /** Default 9600. */
   baudRate?: number;
   logger?: Logger;
@@ -29,9 +27,9 @@ export interface SerialCameraHandle {
   readonly baudRate: number;
   /** Errors met while running (bounded); also sent to the logger when one was given. */
   readonly errors: readonly Error[];
-  /** Pulls the cable: the pty pair vanishes; the camera keeps its state (and power). */
+  /** Pulls the cable: the device path vanishes and the agent's port hangs up; the camera keeps its state (and power). */
   unplug(): Promise<void>;
-  /** Puts the cable back: same paths. */
+  /** Puts the cable back: same path. */
   replug(): Promise<void>;
   close(): Promise<void>;
   describe(): string;
@@ -46,7 +44,7 @@ export async function startSerialCamera(options: SerialCameraOptions): Promise<S
   const camera = new ViscaCamera({ ...options, clock, announceNetworkChange: options.announceNetworkChange ?? true });
   const splitter = new FrameSplitter();
   const line = await startSerialLine(
-    { devicePath: options.devicePath, simulatorPath: options.simulatorPath, baudRate, errors, pacing: { clock } },
+    { devicePath: options.devicePath, baudRate, errors, pacing: { clock } },
     (line) => {
       splitter.onGarbage = (bytes, reason) => {
         // Bytes without a header are ignored by a camera; 16 bytes without FF are a message length error.

@@ -1,6 +1,6 @@
 /**
  * Fault d: junk bytes on every serial line of the site (a VISCA camera at 9600, a Samsung MDC
- * display chain at 9600, a NovaStar LED controller at 115200, each on its own socat pty). Every
+ * display chain at 9600, a NovaStar LED controller at 115200, each on its own pty). Every
  * command is still answered, ok or with a coded error; the agent keeps running; each driver reports
  * the junk; health is ok once the junk stops.
  *
