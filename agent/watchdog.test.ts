@@ -1,9 +1,10 @@
 /**
  * The watchdog pings systemd the way the unit expects. The last test sends real `systemd-notify
- * WATCHDOG=1` datagrams to a unix socket that socat listens on, standing in for systemd's.
+ * WATCHDOG=1` datagrams to a unix socket standing in for systemd's: systemd-socket-activate (from
+ * the same systemd package) listens on it and hands the first datagram to a node that prints it.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -53,14 +54,21 @@ describe("the systemd watchdog", () => {
     expect(logger.records.filter((r) => r.msg === "systemd watchdog ping failed")).toHaveLength(1);
   });
 
-  itWith("systemd-notify", "socat")("reaches a notify socket through the real systemd-notify", async () => {
+  itWith("systemd-notify")("reaches a notify socket through the real systemd-notify", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "roomgate-notify-"));
     const sock = path.join(dir, "notify");
-    const socat = spawn(toolPath("socat"), ["-u", `UNIX-RECV:${sock}`, "STDOUT"], { stdio: ["ignore", "pipe", "inherit"] });
+    // Node has no unix datagram sockets; read(2) on the inherited one (fd 3) returns one datagram.
+    const print = 'const b = Buffer.alloc(4096); process.stdout.write(b.subarray(0, require("fs").readSync(3, b)))';
+    const listen = ["--datagram", "-l", sock, "--", process.execPath, "-e", print];
+    const receiver = spawn(toolPath("systemd-notify", "systemd-socket-activate"), listen, { stdio: ["ignore", "pipe", "pipe"] });
     try {
       let got = "";
-      const arrived = new Promise<void>((resolve) => socat.stdout.on("data", (d: Buffer) => ((got += d.toString()), got.includes("WATCHDOG=1") && resolve())));
-      while (!existsSync(sock)) await new Promise((r) => setImmediate(r));
+      let log = "";
+      const arrived = new Promise<void>((resolve) => receiver.stdout.on("data", (d: Buffer) => ((got += d.toString()), got.includes("WATCHDOG=1") && resolve())));
+      await new Promise<void>((resolve, reject) => {
+        receiver.stderr.on("data", (d: Buffer) => ((log += d.toString()), log.includes("Listening on") && resolve()));
+        receiver.once("exit", (code) => reject(new Error(`systemd-socket-activate exited (${code}): ${log}`)));
+      });
       const logger = memoryLogger();
       const w = new Watchdog({ env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: "60000000", PATH: process.env.PATH ?? "" }, pid: process.pid, clock: fakeClock(), logger });
       try {
@@ -71,7 +79,7 @@ describe("the systemd watchdog", () => {
       }
       expect(got).toContain("WATCHDOG=1");
     } finally {
-      socat.kill();
+      receiver.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,5 @@
 /**
- * Bench: the encryptor simulator writes a non-SECURE status line ($ENC,ST,...,BYPASS,...) on a socat
+ * Bench: the encryptor simulator writes a non-SECURE status line ($ENC,ST,...,BYPASS,...) on a
  * pty at 9600 baud -> the agent (its own process, gateway flags) reads it, its interlock raises the
  * critical not_secure alarm -> broker -> the retained `alarm/{room}-not-secure` arrives at a
  * subscriber. Measured from the control call that makes the simulator write the line (so the line's

@@ -1,5 +1,5 @@
 /**
- * Bench: operator publish -> broker -> agent (its own process) -> VISCA camera simulator on a socat
+ * Bench: operator publish -> broker -> agent (its own process) -> VISCA camera simulator on a
  * pty at 9600 baud -> ACK + Completion -> agent -> broker -> operator, for a command that completes
  * at once (`focus {mode:"auto"}` = 81 01 04 38 02 FF -> 90 41 FF, 90 51 FF), one at a time.
  *

@@ -94,7 +94,7 @@ export async function checkSecrets(config: SiteConfig): Promise<CheckResult> {
 interface Holder {
   pid: number;
   cmd: string;
-  /** A roomgate agent or demo, or a pty of a roomgate simulator (its socat): how it should be. */
+  /** A roomgate agent, demo or simulator: its holding the port is how it should be. */
   roomgate: string | undefined;
 }
 
@@ -120,9 +120,7 @@ async function openFiles(procDir: string): Promise<{ holders: Map<string, Holder
     }
     if (targets.size === 0) continue;
     const argv = await cmdline(procDir, pid);
-    const own = roomgateRole(argv);
-    const parent = own === undefined ? roomgateRole(await cmdline(procDir, await parentPid(procDir, pid))) : undefined;
-    const holder = { pid, cmd: argv.slice(0, 4).join(" ") || "?", roomgate: own ?? (parent === undefined ? undefined : `the ${parent}'s simulator`) };
+    const holder = { pid, cmd: argv.slice(0, 4).join(" ") || "?", roomgate: roomgateRole(argv) };
     for (const t of targets) holders.set(t, [...(holders.get(t) ?? []), holder]);
   }
   return { holders, hidden };
@@ -132,12 +130,6 @@ async function cmdline(procDir: string, pid: number): Promise<string[]> {
   // A process that exited meanwhile has no command line: it holds nothing any more.
   const text = await readFile(path.join(procDir, String(pid), "cmdline"), "utf8").catch((e: unknown) => `exited:${errCode(e)}`);
   return text.split("\0").filter(Boolean);
-}
-
-async function parentPid(procDir: string, pid: number): Promise<number> {
-  const stat = await readFile(path.join(procDir, String(pid), "stat"), "utf8").catch((e: unknown) => `exited:${errCode(e)}`);
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] ?? 0);
 }
 
 /** "roomgate agent" / "roomgate demo" / "roomgate sim", started through the bin, the bundle's wrapper or node. */

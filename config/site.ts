@@ -21,7 +21,7 @@ const portSchema = z.number().int().min(1).max(65535);
 export const serialTransportSchema = z
   .strictObject({
     type: z.literal("serial"),
-    path: z.string().min(1).describe("Serial device path, e.g. /dev/ttyUSB0 or a socat pty link."),
+    path: z.string().min(1).describe("Serial device path, e.g. /dev/ttyUSB0, /dev/serial/by-id/..., or a simulator's pty link."),
     baudRate: z.literal(BAUD_RATES).default(9600).describe("Line speed in baud."),
     dataBits: z.literal([5, 6, 7, 8]).default(8).describe("Data bits per character."),
     parity: z.enum(["none", "even", "odd"]).default("none").describe("Parity bit."),

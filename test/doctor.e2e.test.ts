@@ -66,7 +66,7 @@ describe("roomgate doctor against the demo", () => {
   }, 30_000);
 
   afterAll(async () => {
-    // A clean stop (SIGINT) closes the simulators' socat processes; SIGKILL would leave them behind.
+    // A clean stop (SIGINT) removes the simulators' pty links; SIGKILL would leave them behind.
     if (demo && demo.exitCode === null) {
       const exited = new Promise((resolve) => demo!.once("exit", resolve));
       demo.kill("SIGINT");

@@ -1,5 +1,5 @@
 /**
- * A bench site: the broker (child process or in this process), simulated VISCA cameras on socat
+ * A bench site: the broker (child process or in this process), simulated VISCA cameras on
  * ptys and UDP, and the site file the agent child reads (validated here with the real schema, so
  * a mistake fails before the agent starts).
  */

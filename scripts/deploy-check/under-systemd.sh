@@ -6,7 +6,7 @@
 #
 # The "gateway" is this machine's own root booted by systemd-nspawn on a throwaway overlay
 # (tmpfs: nothing of the host is changed) with --private-network (loopback only). It needs root,
-# systemd-nspawn (Debian: apt-get install systemd-container), and this machine's systemd, socat and
+# systemd-nspawn (Debian: apt-get install systemd-container), and this machine's systemd and
 # mosquitto-clients (used inside). Not part of `npm test`: it boots a whole system (~3 minutes).
 #
 #   npm run bundle -- --arch x64 && sudo bash scripts/deploy-check/under-systemd.sh bundle/roomgate-*-linux-x64.tar.gz

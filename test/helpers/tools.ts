@@ -103,10 +103,11 @@ export const TOOLS = {
       return missing.length === 0 ? { found: true, paths: { cache } } : { found: false, reason: `${missing.join(", ")} not in ${cache}` };
     },
   },
-  /** The agent's watchdog pings systemd through it. */
-  "systemd-notify": { install: "apt-get install systemd", main: "systemd-notify", find: commands("systemd-notify") },
-  /** A unix datagram listener standing in for systemd's notify socket (Node has none). */
-  socat: { install: "apt-get install socat", main: "socat", find: commands("socat") },
+  /**
+   * The agent's watchdog pings systemd through it; systemd-socket-activate, from the same package,
+   * listens on the stand-in notify socket (Node has no unix datagram sockets).
+   */
+  "systemd-notify": { install: "apt-get install systemd", main: "systemd-notify", find: commands("systemd-notify", "systemd-socket-activate") },
 } satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;
