@@ -27,6 +27,20 @@ export const runtimeTarball = (arch: BundleArch) => `${runtimePackage(arch)}-${N
 /** The production dependencies with native code; each loads `prebuilds/linux-{arch}/*.node` through node-gyp-build. */
 export const NATIVE_PACKAGES = ["@serialport/bindings-cpp", "classic-level"] as const;
 
+/**
+ * Production dependencies whose binding comes as one npm package per platform (`NAME-linux-ARCH`,
+ * optional dependencies: npm installs only this machine's). A bundle carries its architecture's
+ * package and no other: from node_modules when npm installed it here, else from the cache, where
+ * `npm run bundle:fetch` puts it (`npm pack`), checked against the integrity package-lock.json pins.
+ */
+export const PLATFORM_PACKAGES = [{ name: "@lydell/node-pty", binding: "pty.node" }] as const;
+
+/** The per-platform package of `name` for a linux gateway of `arch`. */
+export const platformPackage = (name: string, arch: BundleArch) => `${name}-linux-${arch}`;
+
+/** The file `npm pack` writes for `pkg@version`: the scope without "@", its "/" as "-". */
+export const packTarball = (pkg: string, version: string) => `${pkg.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
+
 /** ELF e_machine of each architecture. */
 const ELF_MACHINE: Record<number, BundleArch | "other"> = { 0x3e: "x64", 0xb7: "arm64" };
 
@@ -72,6 +86,11 @@ export function nativeProblems(bundleDir: string, arch: BundleArch): string[] {
   const bindings = nativeBindings(nm);
   for (const pkg of NATIVE_PACKAGES) {
     if (!bindings.some((b) => b.startsWith(`${pkg}/prebuilds/linux-${arch}/`))) problems.push(`${pkg}: no prebuilds/linux-${arch}/*.node`);
+  }
+  for (const { name, binding } of PLATFORM_PACKAGES) {
+    const own = `${platformPackage(name, arch)}/${binding}`;
+    if (!bindings.includes(own)) problems.push(`${name}: no ${own}`);
+    for (const b of bindings) if (b.startsWith(`${name}-`) && b !== own) problems.push(`node_modules/${b}: another platform's package of ${name}`);
   }
   for (const b of bindings) {
     const a = safeElfArch(path.join(nm, b));

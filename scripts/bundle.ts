@@ -10,11 +10,13 @@
  *     install.sh          install or upgrade, keeping /etc/roomgate and /var/lib/roomgate
  *     bundle.env, BUNDLE.json, DEPLOY.md
  *
- * What it fetches, on the connected build machine only: the two Node runtime packages, with
- * `npm pack` into the cache (`--cache DIR`, default .cache/bundle; `npm run bundle:fetch` fetches
- * them alone). Everything else comes from this checkout: the production dependencies are copied from
- * node_modules/ as package-lock.json lists them (the native ones ship prebuilds for every platform,
- * so one `npm ci` serves both architectures). The gateway fetches nothing, at install or at run time.
+ * What it fetches, on the connected build machine only, with `npm pack` into the cache (`--cache DIR`,
+ * default .cache/bundle; `npm run bundle:fetch` fetches them alone): the two Node runtime packages,
+ * and each per-platform binding package (node-pty's) that npm did not install here because it is
+ * for the other architecture. Everything else comes from this checkout: the production dependencies
+ * are copied from node_modules/ as package-lock.json lists them (serialport's and classic-level's
+ * ship prebuilds for every platform). Every fetched file is checked against a pinned sha512
+ * integrity. The gateway fetches nothing, at install or at run time.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -22,7 +24,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BUNDLE_ARCHES, NATIVE_PACKAGES, NODE_RUNTIME, nativeProblems, runtimePackage, runtimeTarball, type BundleArch } from "./bundle-natives.js";
+import { BUNDLE_ARCHES, NATIVE_PACKAGES, NODE_RUNTIME, PLATFORM_PACKAGES, nativeProblems, packTarball, platformPackage, runtimePackage, runtimeTarball, type BundleArch } from "./bundle-natives.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/dist\/$/, "/");
 
@@ -51,32 +53,82 @@ export interface BuiltBundle {
 /** Bundle-build failures, each with what to do. */
 export class BundleError extends Error {
   constructor(
-    readonly code: "runtime_missing" | "runtime_integrity" | "natives" | "not_built",
+    readonly code: "cache_missing" | "cache_integrity" | "natives" | "not_built",
     message: string,
   ) {
     super(message);
   }
 }
 
-/** The runtime package of `arch` in the cache, fetched with `npm pack` when absent, integrity checked. */
-export function ensureRuntime(arch: BundleArch, cacheDir: string, fetch = true): string {
-  const file = path.join(cacheDir, runtimeTarball(arch));
+/** `file` in the cache, fetched with `npm pack SPEC` when absent, checked against `integrity`. */
+function ensureCached(file: string, spec: string, integrity: string, fetch: boolean): string {
   if (!existsSync(file)) {
-    if (!fetch) throw new BundleError("runtime_missing", `${file} is missing: run \`npm run bundle:fetch\` on a machine that reaches the npm registry`);
-    mkdirSync(cacheDir, { recursive: true });
-    execFileSync("npm", ["pack", `${runtimePackage(arch)}@${NODE_RUNTIME.version}`, "--pack-destination", cacheDir, "--silent"], { stdio: ["ignore", "ignore", "inherit"] });
+    if (!fetch) throw new BundleError("cache_missing", `${file} is missing: run \`npm run bundle:fetch\` on a machine that reaches the npm registry`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    execFileSync("npm", ["pack", spec, "--pack-destination", path.dirname(file), "--silent"], { stdio: ["ignore", "ignore", "inherit"] });
   }
   const digest = `sha512-${createHash("sha512").update(readFileSync(file)).digest("base64")}`;
-  if (digest !== NODE_RUNTIME.integrity[arch]) {
-    throw new BundleError("runtime_integrity", `${file} does not match the pinned integrity of ${runtimePackage(arch)}@${NODE_RUNTIME.version}: delete it and fetch again`);
+  if (digest !== integrity) {
+    throw new BundleError("cache_integrity", `${file} does not match the pinned integrity of ${spec}: delete it and fetch again`);
   }
   return file;
 }
 
+/** The runtime package of `arch` in the cache, fetched with `npm pack` when absent, integrity checked. */
+export function ensureRuntime(arch: BundleArch, cacheDir: string, fetch = true): string {
+  return ensureCached(path.join(cacheDir, runtimeTarball(arch)), `${runtimePackage(arch)}@${NODE_RUNTIME.version}`, NODE_RUNTIME.integrity[arch], fetch);
+}
+
+interface LockEntry {
+  version?: string;
+  integrity?: string;
+  dev?: boolean;
+  link?: boolean;
+}
+
+function lockPackages(root: string): Record<string, LockEntry> {
+  return (JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> }).packages;
+}
+
+/** Where a bundle of `arch` takes a per-platform package from: this node_modules, or a tarball in the cache. */
+export type PlatformSource = { pkg: string; dir: string } | { pkg: string; tarball: string };
+
+/**
+ * The per-platform binding packages (PLATFORM_PACKAGES) a bundle of `arch` carries. One npm
+ * installed here (same version as the lock) is taken from node_modules; any other is the cache's
+ * `npm pack` tarball, fetched when absent (unless `fetch` is false), checked against the lock's integrity.
+ */
+export function platformSources(arch: BundleArch, cacheDir: string, fetch = true, root = ROOT): PlatformSource[] {
+  const lock = lockPackages(root);
+  return PLATFORM_PACKAGES.map(({ name }) => {
+    const pkg = platformPackage(name, arch);
+    const pinned = lock[`node_modules/${pkg}`];
+    if (pinned?.version === undefined || pinned.integrity === undefined) {
+      throw new BundleError("natives", `package-lock.json pins no ${pkg}: is ${name} still an optional-dependency package per platform?`);
+    }
+    const dir = path.join(root, "node_modules", pkg);
+    const installed = existsSync(path.join(dir, "package.json")) ? (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version?: string }).version : undefined;
+    if (installed === pinned.version) return { pkg, dir };
+    return { pkg, tarball: ensureCached(path.join(cacheDir, packTarball(pkg, pinned.version)), `${pkg}@${pinned.version}`, pinned.integrity, fetch) };
+  });
+}
+
+/** The cache files a bundle of `arch` is built from (the runtime, and platform packages not installed here). */
+export function cacheFiles(arch: BundleArch, cacheDir: string, root = ROOT): string[] {
+  const lock = lockPackages(root);
+  const files = [path.join(cacheDir, runtimeTarball(arch))];
+  for (const { name } of PLATFORM_PACKAGES) {
+    const pkg = platformPackage(name, arch);
+    const version = lock[`node_modules/${pkg}`]?.version ?? "unpinned";
+    const installed = path.join(root, "node_modules", pkg, "package.json");
+    if (!existsSync(installed) || (JSON.parse(readFileSync(installed, "utf8")) as { version?: string }).version !== version) files.push(path.join(cacheDir, packTarball(pkg, version)));
+  }
+  return files;
+}
+
 /** Production packages (not dev) of package-lock.json, as paths like node_modules/a/node_modules/b. */
 function productionPackages(root: string): string[] {
-  const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; link?: boolean }> };
-  return Object.entries(lock.packages)
+  return Object.entries(lockPackages(root))
     .filter(([key, p]) => key.startsWith("node_modules/") && p.dev !== true && p.link !== true)
     .map(([key]) => key)
     .sort();
@@ -89,11 +141,15 @@ const DROP_DIR = new Set([".github", "test", "tests", "__tests__", "example", "e
 const NATIVE_SOURCE_DIRS = new Set(["src", "deps"]);
 const NATIVE_SET = new Set<string>(NATIVE_PACKAGES);
 
+/** True for a per-platform package (any platform) of PLATFORM_PACKAGES: those are placed by placePlatformPackages. */
+const isPlatformPackage = (pkgName: string): boolean => PLATFORM_PACKAGES.some(({ name }) => pkgName.startsWith(`${name}-`));
+
 function copyProductionModules(root: string, dest: string, arch: BundleArch): void {
   for (const key of productionPackages(root)) {
     const from = path.join(root, key);
     if (!existsSync(from)) continue; // an optional dependency npm skipped on this machine
     const pkgName = key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
+    if (isPlatformPackage(pkgName)) continue;
     const native = NATIVE_SET.has(pkgName);
     cpSync(from, path.join(dest, key), {
       recursive: true,
@@ -110,6 +166,20 @@ function copyProductionModules(root: string, dest: string, arch: BundleArch): vo
         return !DROP_FILE.test(base);
       },
     });
+  }
+}
+
+/** Puts `arch`'s per-platform packages into the bundle's node_modules: package.json and the binding only. */
+function placePlatformPackages(sources: PlatformSource[], dest: string): void {
+  for (const source of sources) {
+    const into = path.join(dest, "node_modules", source.pkg);
+    mkdirSync(into, { recursive: true });
+    const { binding } = PLATFORM_PACKAGES.find(({ name }) => source.pkg.startsWith(`${name}-`))!;
+    if ("dir" in source) {
+      for (const f of ["package.json", binding]) cpSync(path.join(source.dir, f), path.join(into, f));
+    } else {
+      execFileSync("tar", ["-xzf", source.tarball, "-C", into, "--strip-components=1", "package/package.json", `package/${binding}`]);
+    }
   }
 }
 
@@ -145,6 +215,7 @@ export function buildBundle(opts: BundleOptions): BuiltBundle {
   const version = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
   const name = `roomgate-${version}-linux-${opts.arch}`;
   const runtime = ensureRuntime(opts.arch, opts.cacheDir, opts.fetch ?? true);
+  const platform = platformSources(opts.arch, opts.cacheDir, opts.fetch ?? true, root);
   mkdirSync(opts.outDir, { recursive: true });
   const staging = mkdtempSync(path.join(opts.outDir, ".staging-"));
   try {
@@ -152,6 +223,7 @@ export function buildBundle(opts: BundleOptions): BuiltBundle {
     const app = path.join(dir, "app");
     copyApp(root, app);
     copyProductionModules(root, app, opts.arch);
+    placePlatformPackages(platform, app);
     mkdirSync(path.join(dir, "node"), { recursive: true });
     execFileSync("tar", ["-xzf", runtime, "-C", path.join(dir, "node"), "--strip-components=1", "package/bin/node", "package/LICENSE"]);
     const deploy = path.join(root, "deploy");
@@ -169,7 +241,7 @@ export function buildBundle(opts: BundleOptions): BuiltBundle {
       app: duBytes(app),
       nodeModules: duBytes(path.join(app, "node_modules")),
     };
-    writeFileSync(path.join(dir, "BUNDLE.json"), `${JSON.stringify({ name, version, arch: opts.arch, node: NODE_RUNTIME.version, natives: NATIVE_PACKAGES }, null, 2)}\n`);
+    writeFileSync(path.join(dir, "BUNDLE.json"), `${JSON.stringify({ name, version, arch: opts.arch, node: NODE_RUNTIME.version, natives: [...NATIVE_PACKAGES, ...platform.map((p) => p.pkg)] }, null, 2)}\n`);
     unpacked.total = duBytes(dir);
     const tarball = path.join(opts.outDir, `${name}.tar.gz`);
     // Owner root and fixed modes: what the gateway's root unpacks is what was tested.
@@ -190,7 +262,10 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   for (const a of arches) if (!BUNDLE_ARCHES.includes(a)) throw new Error(`--arch: expected x64 and/or arm64, got "${a}"`);
   const cacheDir = path.resolve(values.cache ?? process.env.ROOMGATE_BUNDLE_CACHE ?? path.join(ROOT, ".cache/bundle"));
   if (values["fetch-only"]) {
-    for (const a of arches) process.stdout.write(`${ensureRuntime(a, cacheDir)}\n`);
+    for (const a of arches) {
+      process.stdout.write(`${ensureRuntime(a, cacheDir)}\n`);
+      for (const p of platformSources(a, cacheDir)) process.stdout.write(`${"dir" in p ? `${p.dir} (installed by npm)` : p.tarball}\n`);
+    }
   } else {
     const outDir = path.resolve(values.out ?? path.join(ROOT, "bundle"));
     for (const arch of arches) {

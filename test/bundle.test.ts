@@ -1,8 +1,9 @@
 /**
  * The gateway bundles, as a technician gets them: built from this checkout and the cached Node
- * runtime packages (`npm run bundle:fetch` puts them there; .ci/run does it at install time, so this
- * test needs no network), unpacked, and run with no Node on PATH: `roomgate --version`, `config
- * validate`, the demo, and `doctor` against it. The arm64 bundle cannot run here: its binaries are
+ * runtime packages and node-pty binding package for the other architecture (`npm run bundle:fetch`
+ * puts them there; .ci/run does it at install time, so this test needs no network), unpacked, and
+ * run with no Node (and no socat) on PATH: `roomgate --version`, `config validate`, the demo, and
+ * `doctor` against it. The arm64 bundle cannot run here: its binaries are
  * judged by their ELF headers. Installing twice into a DESTDIR shows an upgrade keeps config and state.
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -14,7 +15,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { buildBundle, type BuiltBundle } from "../scripts/bundle.js";
-import { NATIVE_PACKAGES, NODE_RUNTIME, elfArch, nativeBindings, nativeProblems } from "../scripts/bundle-natives.js";
+import { NATIVE_PACKAGES, NODE_RUNTIME, PLATFORM_PACKAGES, elfArch, nativeBindings, nativeProblems, platformPackage } from "../scripts/bundle-natives.js";
 import { relocatedSite } from "./helpers/demo-site.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
@@ -30,13 +31,13 @@ const MiB = 1024 * 1024;
 describeWith("bundle-runtimes")("gateway bundles", () => {
   const work = mkdtempSync(path.join(tmpdir(), "roomgate-bundle-"));
   const built: Partial<Record<"x64" | "arm64", BuiltBundle & { dir: string; seconds: number }>> = {};
-  /** A PATH with only what the demo needs from the system (sh, readlink, socat): no node. */
+  /** A PATH with only what the bundle's wrapper needs from the system (sh, readlink): no node, no socat. */
   const bin = path.join(work, "path");
   const env = { PATH: bin, HOME: work, LANG: "C" };
 
   beforeAll(() => {
     mkdirSync(bin);
-    for (const tool of ["sh", "readlink", "socat"]) {
+    for (const tool of ["sh", "readlink"]) {
       const where = ["/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => existsSync(p));
       if (where) symlinkSync(where, path.join(bin, tool));
     }
@@ -86,6 +87,10 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
       expect(elfArch(path.join(dir, "node/bin/node"))).toBe(arch);
       const bindings = nativeBindings(path.join(dir, "app/node_modules"));
       for (const pkg of NATIVE_PACKAGES) expect(bindings.some((b) => b.startsWith(`${pkg}/prebuilds/linux-${arch}/`)), pkg).toBe(true);
+      // node-pty's binding comes as one package per platform: this architecture's, and only that one.
+      for (const { name, binding } of PLATFORM_PACKAGES) {
+        expect(bindings.filter((b) => b.startsWith(`${name}-`))).toEqual([`${platformPackage(name, arch)}/${binding}`]);
+      }
       for (const b of bindings) expect(elfArch(path.join(dir, "app/node_modules", b)), b).toBe(arch);
     }
   });

@@ -19,7 +19,8 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { aroundAll, beforeEach, describe, it, TestRunner, type RunnerTestSuite, type TestFunction } from "vitest";
-import { runtimeTarball } from "../../scripts/bundle-natives.js";
+import { cacheFiles } from "../../scripts/bundle.js";
+import { BUNDLE_ARCHES } from "../../scripts/bundle-natives.js";
 
 /** Where a tool was found: the path of each command it provides (or of its directory). */
 export type Detection = { found: true; paths: Record<string, string> } | { found: false; reason: string };
@@ -93,13 +94,16 @@ export const TOOLS = {
       return found ? { found: true, paths: { chromium: found } } : { found: false, reason: "chromium (or chromium-browser) not found on PATH" };
     },
   },
-  /** The Node runtime packages the gateway bundles are built from, fetched at install time. */
+  /**
+   * What the gateway bundles are built from besides this checkout, fetched at install time: the
+   * Node runtime packages, and node-pty's binding package for the architecture npm did not install.
+   */
   "bundle-runtimes": {
     install: "npm run bundle:fetch",
     main: "cache",
     find: (env) => {
       const cache = env.ROOMGATE_BUNDLE_CACHE || path.join(ROOT, ".cache/bundle");
-      const missing = (["x64", "arm64"] as const).map(runtimeTarball).filter((f) => !existsSync(path.join(cache, f)));
+      const missing = BUNDLE_ARCHES.flatMap((arch) => cacheFiles(arch, cache, ROOT)).filter((f) => !existsSync(f)).map((f) => path.basename(f));
       return missing.length === 0 ? { found: true, paths: { cache } } : { found: false, reason: `${missing.join(", ")} not in ${cache}` };
     },
   },
