@@ -62,29 +62,50 @@ describe("readUntilHangup", () => {
 });
 
 describe("hangupAwareBinding on a real pty", () => {
-  it("closes the port as a disconnect when the pty's master closes right after the first read started", async () => {
-    // With the stock binding this exact sequence spins on 0-byte reads and never closes.
-    const dir = await mkdtemp(path.join(os.tmpdir(), "roomgate-hup-"));
-    const pair = await PtyPair.create({ devicePath: path.join(dir, "dev") });
+  /** Opens the pair's device path the way the agent does, and reports the port's close (bounded). */
+  async function agentPort(pair: PtyPair): Promise<{ port: SerialPort; closed: Promise<unknown> }> {
     const binding = hangupAwareBinding(SerialPort.binding);
     const port = new SerialPort({ path: pair.devicePath, baudRate: 9600, autoOpen: false, binding } as SerialPortOpenOptions<typeof binding>);
     port.on("error", () => undefined);
-    try {
-      await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-      const closed = new Promise<unknown>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("the port never noticed the hang-up")), 3_000);
-        port.once("close", (err: unknown) => {
-          clearTimeout(timer);
-          resolve(err);
-        });
+    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    const closed = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the port never noticed the hang-up")), 3_000);
+      port.once("close", (err: unknown) => {
+        clearTimeout(timer);
+        resolve(err);
       });
-      port.on("data", () => undefined);
-      await pair.unplug();
-      expect(await closed).toMatchObject({ disconnected: true });
+    });
+    return { port, closed };
+  }
+
+  async function withPair(run: (pair: PtyPair) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "roomgate-hup-"));
+    const pair = await PtyPair.create({ devicePath: path.join(dir, "dev") });
+    try {
+      await run(pair);
     } finally {
-      if (port.isOpen) await new Promise<void>((r) => port.close(() => r()));
       await pair.close();
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  it("closes the port as a disconnect when the master closes while the port waits for data", async () => {
+    await withPair(async (pair) => {
+      const { port, closed } = await agentPort(pair);
+      port.on("data", () => undefined);
+      await pair.unplug();
+      expect(await closed).toMatchObject({ disconnected: true });
+    });
+  });
+
+  it("closes the port as a disconnect when the line hung up before the port's read ran (that read returns end-of-file)", async () => {
+    // The stock binding retries that 0-byte read forever and never closes: what a loaded machine
+    // produces when the hang-up lands while the read still waits for a thread-pool thread.
+    await withPair(async (pair) => {
+      const { port, closed } = await agentPort(pair);
+      await pair.unplug(); // no read has started: nothing listens for data yet
+      port.on("data", () => undefined);
+      expect(await closed).toMatchObject({ disconnected: true });
+    });
   });
 });

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SerialPort } from "serialport";
+import { SerialPort, type SerialPortOpenOptions } from "serialport";
+import { hangupAwareBinding } from "../../drivers/transport/serial-binding.js";
 import { fakeClock, type FakeClock } from "../../test/helpers/clock.js";
 import { within } from "../../test/helpers/within.js";
 import { startViscaSimulator, type SerialCameraHandle } from "./index.js";
@@ -12,7 +13,16 @@ import { wireTimeMs } from "./serial.js";
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const show = (b: Buffer): string => b.toString("hex").toUpperCase().replace(/(..)(?!$)/g, "$1 ");
 
-/** The agent's end of the cable: raw bytes in, raw bytes out, waits bounded and event-driven. */
+/**
+ * The agent's end of the cable: raw bytes in, raw bytes out, waits bounded and event-driven. Opened
+ * with the agent's binding (SerialTransport's): with serialport's stock one, a hang-up that lands
+ * before the port's next read runs (a busy thread pool on a loaded machine) makes that read return
+ * end-of-file, which the stock binding retries forever, so the port never closes: the likely cause
+ * of the unplug test's rare timeout under load (its failing step was never recorded).
+ * drivers/transport/serial-binding.test.ts reproduces the mechanism deterministically.
+ */
+const binding = hangupAwareBinding(SerialPort.binding);
+
 class Line {
   private received = Buffer.alloc(0);
   private waiter: (() => void) | undefined;
@@ -28,7 +38,7 @@ class Line {
   }
 
   static async open(devicePath: string): Promise<Line> {
-    const port = new SerialPort({ path: devicePath, baudRate: 9600, autoOpen: false });
+    const port = new SerialPort({ path: devicePath, baudRate: 9600, autoOpen: false, binding } as SerialPortOpenOptions<typeof binding>);
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     return new Line(port);
   }
@@ -149,7 +159,7 @@ describe("VISCA simulator on a real pty (9600 baud)", () => {
   it("unplug: the device path vanishes and the agent's port closes; replug: same path, state kept", async () => {
     line.send("81 01 04 38 03 FF");
     await line.expect("90 41 FF 90 51 FF");
-    // Each step bounded and named: this test has timed out once in a full run, step unknown.
+    // Each step bounded and named, so a hang says where it is.
     await within(sim.unplug(), 5000, "sim.unplug()");
     await within(line.closed, 5000, "the agent's port closing after the unplug");
     expect(existsSync(sim.devicePath)).toBe(false);
