@@ -91,7 +91,9 @@ describeWith("redis-server")("a two-instance cluster through Redis", () => {
   });
 
   it("moves a persistent session from A to B with the QoS 1 messages queued while it was away", async () => {
-    // Each step bounded and named: this test has timed out once in a full run, step unknown.
+    // Each step bounded and named. aedes acknowledges away-n before A stores and fans it out, so the
+    // fan-out can reach B while B resumes the session: before broker/connack-first.ts it went out
+    // ahead of the CONNACK and the reconnect to B hung (broker/connack-first.test.ts shows it).
     const first = await within(connectAs(a.url, "op-1", "op-1-desk", { clean: false }), 5000, "op-1-desk connecting to A");
     await within(first.subscribeAsync(`${S}/event`, { qos: 1 }), 5000, "op-1-desk subscribing on A");
     await within(first.endAsync(), 5000, "op-1-desk leaving A");
