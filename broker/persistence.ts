@@ -83,9 +83,20 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       lastError = err.message;
       log.error({ redis: shown, role, err: err.message }, "redis connection error (retrying)");
     });
+    let lost = false;
+    r.on("close", () => (lost = true));
     r.on("ready", () => {
       if (lastError !== "") log.info({ redis: shown, role }, "redis connection back");
       lastError = "";
+      if (!lost || role !== "emitter-sub") return;
+      lost = false;
+      // Redis keeps nothing for a subscriber that is not there: until this connection's channels are
+      // subscribed again, what other instances publish never reaches this one. ioredis sends them
+      // again just before it emits `ready`; a PING behind them is answered once Redis has them all.
+      r.ping().then(
+        () => log.info({ redis: shown, role }, "redis subscriptions restored"),
+        (err: Error) => log.debug({ redis: shown, role, err: err.message }, "redis subscriptions not confirmed (connection lost again)"),
+      );
     });
     return r;
   };
