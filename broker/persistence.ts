@@ -75,7 +75,15 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
   const url = new URL(choice.url);
   const shown = `${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ""}`;
   const connection = (role: string) => {
-    const r = new Redis(choice.url, { lazyConnect: false, maxRetriesPerRequest: null });
+    // The subscriber connection sends nothing but (P)SUBSCRIBE and PING. ioredis sends a (P)SUBSCRIBE
+    // as soon as TCP is up, but its own CLIENT SETINFO and INFO ready check only after a round trip:
+    // by then the connection is in subscriber mode, the INFO is refused, and ioredis resets the
+    // connection, dropping the subscriptions still in flight without a word. aedes' $SYS/sub/+ (the
+    // instances' shared subscription index) was one: every persistent SUBSCRIBE on that instance then
+    // waited forever for its SUBACK. A ready check says nothing a SUBSCRIBE needs (it works while
+    // Redis loads its data), so this connection has none.
+    const handshake = role === "emitter-sub" ? { enableReadyCheck: false, disableClientInfo: true } : {};
+    const r = new Redis(choice.url, { lazyConnect: false, maxRetriesPerRequest: null, ...handshake });
     let lastError = "";
     r.on("error", (err: Error) => {
       // ioredis retries by itself; say so once per distinct error, not once per attempt.
