@@ -24,13 +24,11 @@ export default defineConfig({
     pool: "forks",
     setupFiles: ["test/helpers/fast-check-setup.ts"],
     testTimeout: 20_000,
-    // One retry: on this 2-core CI machine two integration tests have each timed out once in a full
-    // run (the VISCA pty unplug/replug; the Redis cluster's session move), while passing every time
-    // alone, even beside two busy CPU loops. The VISCA one's likely cause is found and fixed (its
-    // agent-side port used serialport's stock binding, which never closes when a hang-up beats its
-    // next read: simulators/visca/serial.test.ts); the cluster's is not yet. A test that fails twice
-    // still fails.
-    retry: 1,
+    // No retries: a test that fails once has a cause. The two that used to time out under load had
+    // theirs: the VISCA pty test's port used serialport's stock binding, which never closes when a
+    // hang-up beats its next read (simulators/visca/serial.test.ts); the cluster's session move met a
+    // broker that sent a resumed session a message before its CONNACK (broker/connack-first.ts).
+    retry: 0,
     hookTimeout: 20_000,
   },
 });

@@ -11,10 +11,11 @@
  * counter) was already handed to this client; messages out of order are delivered, in the order
  * they come.
  *
- * The copies of one message to one client come from the same fan-out, moments apart, so a short
- * memory of the last messages sent is enough; it is bounded per client.
+ * The copies of one message to one client come from the same fan-out, moments apart, or from a
+ * resumed session's stored queue just before (dedupeStoredCopies), so a short memory of the last
+ * messages sent is enough; it is bounded per client.
  */
-import type { Client } from "aedes";
+import type { Aedes, Client } from "aedes";
 
 /** Messages remembered per client: the copies of one message arrive within one fan-out. */
 export const REMEMBERED_PER_CLIENT = 256;
@@ -52,11 +53,31 @@ export function useExactDedupe(client: Client, ownBrokerId: string, remembered =
     if (!p.brokerId || p.brokerCounter === undefined) return true;
     return sent.add(p.brokerId === ownBrokerId ? p.brokerCounter : `${p.brokerId}:${p.brokerCounter}`);
   };
+  sentBy.set(client, fresh);
   const deliver0 = c.deliver0;
   const deliverQoS = c.deliverQoS;
   c.deliver0 = (p, cb) => (fresh(p) ? deliver0(p, cb) : setImmediate(cb));
   // A QoS 0 message to deliverQoS is handed on to deliver0 (aedes does the same): judged there, once.
   c.deliverQoS = (p, cb) => (p.qos === 0 ? c.deliver0(p, cb) : fresh(p) ? deliverQoS(p, cb) : setImmediate(cb));
+}
+
+const sentBy = new WeakMap<Client, (p: DeliveredPacket) => boolean>();
+
+/**
+ * Makes the copies aedes sends a resumed session from its stored queue count as sent, so that a live
+ * copy of the same message (one published while the session was being resumed, which connack-first.ts
+ * held until then) is not sent a second time. aedes hands every copy it forwards, stored or live, to
+ * `authorizeForward` just before writing it; a live copy is already counted there. Call once, after
+ * any other `authorizeForward` is installed: it wraps that one.
+ */
+export function dedupeStoredCopies(aedes: Aedes): void {
+  const forward = aedes.authorizeForward;
+  aedes.authorizeForward = (client, packet) => {
+    const out = forward.call(aedes, client, packet);
+    // A clean session's stored copies are discarded, not sent: they must not count.
+    if (out && !client.clean) sentBy.get(client)?.(packet as DeliveredPacket);
+    return out;
+  };
 }
 
 /** A set of the last `capacity` keys added. */

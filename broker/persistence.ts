@@ -75,7 +75,15 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
   const url = new URL(choice.url);
   const shown = `${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ""}`;
   const connection = (role: string) => {
-    const r = new Redis(choice.url, { lazyConnect: false, maxRetriesPerRequest: null });
+    // The subscriber connection sends nothing but (P)SUBSCRIBE and PING. ioredis sends a (P)SUBSCRIBE
+    // as soon as TCP is up, but its own CLIENT SETINFO and INFO ready check only after a round trip:
+    // by then the connection is in subscriber mode, the INFO is refused, and ioredis resets the
+    // connection, dropping the subscriptions still in flight without a word. aedes' $SYS/sub/+ (the
+    // instances' shared subscription index) was one: every persistent SUBSCRIBE on that instance then
+    // waited forever for its SUBACK. A ready check says nothing a SUBSCRIBE needs (it works while
+    // Redis loads its data), so this connection has none.
+    const handshake = role === "emitter-sub" ? { enableReadyCheck: false, disableClientInfo: true } : {};
+    const r = new Redis(choice.url, { lazyConnect: false, maxRetriesPerRequest: null, ...handshake });
     let lastError = "";
     r.on("error", (err: Error) => {
       // ioredis retries by itself; say so once per distinct error, not once per attempt.
@@ -83,9 +91,20 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       lastError = err.message;
       log.error({ redis: shown, role, err: err.message }, "redis connection error (retrying)");
     });
+    let lost = false;
+    r.on("close", () => (lost = true));
     r.on("ready", () => {
       if (lastError !== "") log.info({ redis: shown, role }, "redis connection back");
       lastError = "";
+      if (!lost || role !== "emitter-sub") return;
+      lost = false;
+      // Redis keeps nothing for a subscriber that is not there: until this connection's channels are
+      // subscribed again, what other instances publish never reaches this one. ioredis sends them
+      // again just before it emits `ready`; a PING behind them is answered once Redis has them all.
+      r.ping().then(
+        () => log.info({ redis: shown, role }, "redis subscriptions restored"),
+        (err: Error) => log.debug({ redis: shown, role, err: err.message }, "redis subscriptions not confirmed (connection lost again)"),
+      );
     });
     return r;
   };

@@ -22,7 +22,8 @@ import { mountConsole } from "./console.js";
 import { ClientLimits, emptyLimitCounts, LimitLog, type LimitCounts } from "./limits.js";
 import { listenHttp, listenTcp, listenTls, type HttpListening, type Listening } from "./listeners.js";
 import { createMetrics, type BrokerMetrics } from "./metrics.js";
-import { useExactDedupe } from "./exact-dedupe.js";
+import { holdUntilConnected } from "./connack-first.js";
+import { dedupeStoredCopies, useExactDedupe } from "./exact-dedupe.js";
 import { openStore, type PersistenceChoice } from "./persistence.js";
 
 export interface BrokerHooks {
@@ -121,6 +122,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     aedes.authorizeSubscribe = (client, sub, cb) =>
       allow.call(aedes, client, sub, (err, granted) => cb(err, granted && clientLimits.allowSubscription(client, granted.topic, "anonymous") ? granted : null));
   }
+  dedupeStoredCopies(aedes);
   const anonymous = !hooks.authenticate || opts.auth?.anonymous === true;
   if (anonymous) {
     log.warn(
@@ -165,7 +167,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     });
     conn.once("close", () => (open -= 1));
     conn.on("error", (err) => log.debug({ err: err.message }, "connection error"));
-    useExactDedupe(aedes.handle(conn, req), aedes.id);
+    const client = aedes.handle(conn, req);
+    useExactDedupe(client, aedes.id);
+    holdUntilConnected(client);
   };
 
   const listeners: Listening[] = [];

@@ -42,9 +42,10 @@ describeWith("redis-server")("a two-instance cluster through Redis", () => {
   beforeAll(async () => {
     redis = await startRedis();
     const users = await matrixUsers();
-    const start = () => startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(records), persistence: { type: "redis", url: redis.url }, auth: { users } });
-    a = await start();
-    b = await start();
+    const start = (instance: string) =>
+      startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(records, { instance }), persistence: { type: "redis", url: redis.url }, auth: { users } });
+    a = await start("A");
+    b = await start("B");
   }, 30_000);
   afterAll(async () => {
     for (const c of clients) await c.endAsync(true);
@@ -91,7 +92,9 @@ describeWith("redis-server")("a two-instance cluster through Redis", () => {
   });
 
   it("moves a persistent session from A to B with the QoS 1 messages queued while it was away", async () => {
-    // Each step bounded and named: this test has timed out once in a full run, step unknown.
+    // Each step bounded and named. aedes acknowledges away-n before A stores and fans it out, so the
+    // fan-out can reach B while B resumes the session: before broker/connack-first.ts it went out
+    // ahead of the CONNACK and the reconnect to B hung (broker/connack-first.test.ts shows it).
     const first = await within(connectAs(a.url, "op-1", "op-1-desk", { clean: false }), 5000, "op-1-desk connecting to A");
     await within(first.subscribeAsync(`${S}/event`, { qos: 1 }), 5000, "op-1-desk subscribing on A");
     await within(first.endAsync(), 5000, "op-1-desk leaving A");
@@ -110,6 +113,9 @@ describeWith("redis-server")("a two-instance cluster through Redis", () => {
     // The instances notice (a refused reconnect is what used to kill a broker), then Redis comes back empty.
     await logged(records, (r) => r.msg === "redis connection error (retrying)" && /ECONNREFUSED/.test(JSON.stringify(r.obj)), 10_000, "a refused Redis reconnect");
     redis = await startRedis(redis.port);
+    // Redis pub/sub keeps nothing for a subscriber that is not there: a message published before B has
+    // its subscriptions back is gone for B, so "once Redis is back" is once B says so.
+    await logged(records, (r) => r.msg === "redis subscriptions restored" && r.bindings.instance === "B", 10_000, "B's Redis subscriptions restored");
     await agent.publishAsync(`${S}/event`, "after-outage", { qos: 1 });
     await arrival(mon, "after-outage", 15_000);
     expect(a.aedes.closed).toBe(false);

@@ -11,12 +11,29 @@ export type RecordingClient = MqttClient & { got: string[] };
 
 let seq = 0;
 
-/** Connects as `user` (its matrix password unless `opts.password`), records every payload it receives. */
+/**
+ * Connects as `user` (its matrix password unless `opts.password`), records every payload it receives
+ * from its first packet on: a resumed session's queued messages may be read in the same tick as the
+ * CONNACK, before an `await` on the connection would let a listener be added.
+ */
 export async function connectAs(url: string, user: string, clientId?: string, opts: IClientOptions = {}): Promise<RecordingClient> {
   const id = clientId ?? (user === "agent-s1" ? "roomgate-agent-s1" : `t-${user}-${++seq}`);
-  const client = await mqtt.connectAsync(url, { username: user, password: passwordOf(user), clientId: id, protocolVersion: 4, reconnectPeriod: 0, ...opts });
+  const client = mqtt.connect(url, { username: user, password: passwordOf(user), clientId: id, protocolVersion: 4, reconnectPeriod: 0, ...opts });
   const got: string[] = [];
   client.on("message", (_t, payload) => got.push(payload.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const connected = () => {
+      client.off("error", refused);
+      resolve();
+    };
+    const refused = (err: Error) => {
+      client.off("connect", connected);
+      client.end(true);
+      reject(err);
+    };
+    client.once("connect", connected);
+    client.once("error", refused);
+  });
   client.on("error", () => undefined); // a refused or closed connection is an outcome the test reads, not a crash
   return Object.assign(client, { got });
 }
