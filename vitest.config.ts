@@ -20,8 +20,17 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", "dist/**"],
     reporters: ["default", toolSummary],
-    // Integration tests start real brokers, ptys and sockets: keep files isolated in forks.
+    // Integration tests start real brokers, ptys and sockets, and load native modules (serialport,
+    // node-pty, classic-level): child processes, not threads.
     pool: "forks",
+    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run three at a
+    // time even on 2 cores: one worker (vitest's default there) made every file wait for the last.
+    maxWorkers: 3,
+    // A worker runs file after file in one process instead of a fresh process per file: the module
+    // graph (aedes, zod, the drivers) is loaded once per worker, which halves the suite's CPU time.
+    // So a test file must leave no global state behind (no process.env edits, no listeners, no
+    // fake timers, nothing plugged); `--sequence.shuffle.files` runs check that order does not matter.
+    isolate: false,
     setupFiles: ["test/helpers/fast-check-setup.ts"],
     testTimeout: 20_000,
     // No retries: a test that fails once has a cause. The two that used to time out under load had
