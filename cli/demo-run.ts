@@ -30,6 +30,8 @@ export interface DemoOptions {
   console?: boolean;
   users?: Record<string, BrokerUser>;
   stateDir: string;
+  /** Start the simulators on ports the kernel picks and give the agent those (`--free-ports`). */
+  anyPort?: boolean;
   /** Tests: a fixed boot sequence, a short reconnect backoff. */
   bootSeq?: number;
   agent?: Pick<AgentOptions, "mqttBackoff" | "clock">;
@@ -56,10 +58,11 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   });
   let sims: SiteSimulators | undefined;
   try {
-    sims = await startSiteSimulators(opts.config, opts.logger);
+    sims = await startSiteSimulators(opts.config, opts.logger, { anyPort: opts.anyPort === true });
     // With users the site file's agent name has no password here: the in-process agent comes in
     // without a user name instead (full access, like every anonymous client of the demo).
-    const config = opts.users ? { ...opts.config, broker: { ...opts.config.broker, username: undefined, password: undefined } } : opts.config;
+    const simulated = sims.config;
+    const config = opts.users ? { ...simulated, broker: { ...simulated.broker, username: undefined, password: undefined } } : simulated;
     await prepareStateDir(opts.stateDir, opts.logger);
     const bootSeq = opts.bootSeq ?? (await nextBootSeq(opts.stateDir, config.site));
     const agent = new Agent({ config, logger: opts.logger, version: packageVersion(), bootSeq, brokerUrl: broker.url, stateDir: opts.stateDir, ...opts.agent });

@@ -12,8 +12,7 @@ import { createLogger } from "../agent/logger.js";
 import type { LogLevel } from "../agent/logger.js";
 import { checkDevices } from "../agent/drivers.js";
 import { lockStateDir, StateLockError, type StateLock } from "../agent/state-lock.js";
-import { relocateSite, simulatorEndpoints, takenEndpoints, type Endpoint } from "../simulators/site-endpoints.js";
-import type { SiteConfig } from "../config/site.js";
+import { relocatePtys, simulatorEndpoints, takenEndpoints, type Endpoint } from "../simulators/site-endpoints.js";
 import { startDemo } from "./demo-run.js";
 import { defaultStateDir } from "./agent.js";
 import { portArg, untilSignal } from "./args.js";
@@ -39,15 +38,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const loaded = await loadSiteConfig(file);
   await checkDevices(loaded, file);
   await mkdir(stateDir, { recursive: true });
-  const config = freePorts ? await relocateSite(loaded, path.join(stateDir, "pty")) : loaded;
-  const lock = await preflight(config, stateDir, port, httpPort);
+  // --free-ports: the simulators bind port 0 (startDemo's anyPort) and the agent is given the ports they got.
+  const config = freePorts ? relocatePtys(loaded, path.join(stateDir, "pty")) : loaded;
+  const lock = await preflight(freePorts ? [] : simulatorEndpoints(config), config.site, stateDir, port, httpPort);
   if (lock === undefined) return 1;
   process.once("exit", () => lock.release());
   const users = values.users === undefined ? undefined : ((await loadBrokerConfig(values.users)).users ?? {});
   const level = (values["log-level"] ?? "warn") as LogLevel;
   const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
 
-  const demo = await startDemo({ config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir });
+  const demo = await startDemo({ config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir, anyPort: freePorts });
   const broker = demo.broker;
   const site = config.site;
   const devices = Object.keys(config.devices);
@@ -84,17 +84,17 @@ Ctrl-C stops the demo.
  * site runs from this state directory. Otherwise prints what is taken and how to run beside it
  * (stderr) and resolves undefined; a half-started demo would fail on the first port, naming only it.
  */
-async function preflight(config: SiteConfig, stateDir: string, port: number, httpPort: number): Promise<StateLock | undefined> {
+async function preflight(simulated: Endpoint[], site: string, stateDir: string, port: number, httpPort: number): Promise<StateLock | undefined> {
   const beside = "npx roomgate demo --free-ports --state-dir .roomgate-2";
   const endpoints: Endpoint[] = [
     { what: "the MQTT broker (--port N)", proto: "tcp", host: "127.0.0.1", port },
     { what: "the console, WebSocket and /metrics (--http-port N)", proto: "tcp", host: "127.0.0.1", port: httpPort },
-    ...simulatorEndpoints(config),
+    ...simulated,
   ];
   const problems = (await takenEndpoints(endpoints)).map(({ endpoint: e, reason }) => `  ${e.where.padEnd(22)} ${e.what}: ${reason === "EADDRINUSE" ? "in use" : reason}`);
   let lock: StateLock | undefined;
   try {
-    lock = lockStateDir(stateDir, config.site, `run this one with its own, e.g. ${beside}`);
+    lock = lockStateDir(stateDir, site, `run this one with its own, e.g. ${beside}`);
   } catch (err) {
     if (!(err instanceof StateLockError)) throw err;
     problems.push(`  ${err.message}`);

@@ -82,17 +82,28 @@ export function freePort(proto: "tcp" | "udp" = "tcp", host = "127.0.0.1"): Prom
   });
 }
 
-/**
- * `config` with every simulated device and host on a free loopback port and every simulated serial
- * device's pty link under `ptyDir` (named by device id). Devices without a simulator are left alone.
- */
-export async function relocateSite(config: SiteConfig, ptyDir: string): Promise<SiteConfig> {
+/** `config` with every simulated serial device's pty link under `ptyDir`, named by device id. */
+export function relocatePtys(config: SiteConfig, ptyDir: string): SiteConfig {
   const devices: SiteConfig["devices"] = {};
   for (const [id, dev] of Object.entries(config.devices)) {
     const t = dev.transport;
-    if (!dev.simulator?.enabled) devices[id] = dev;
-    else if (t.type === "serial") devices[id] = { ...dev, transport: { ...t, path: path.join(ptyDir, id) } };
-    else devices[id] = { ...dev, transport: { ...t, host: "127.0.0.1", port: await freePort(t.type === "udp" ? "udp" : "tcp") } } as typeof dev;
+    devices[id] = dev.simulator?.enabled && t.type === "serial" ? { ...dev, transport: { ...t, path: path.join(ptyDir, id) } } : dev;
+  }
+  return { ...config, devices };
+}
+
+/**
+ * `config` with every simulated device and host on a free loopback port and every simulated serial
+ * device's pty link under `ptyDir` (named by device id). Devices without a simulator are left alone.
+ * `portFor` picks the ports (default: the kernel's, free now but not reserved; the demo instead
+ * starts its simulators on port 0, `startSiteSimulators({anyPort})`, and takes the ports they got).
+ */
+export async function relocateSite(config: SiteConfig, ptyDir: string, portFor: (proto: "tcp" | "udp") => Promise<number> = freePort): Promise<SiteConfig> {
+  const devices: SiteConfig["devices"] = {};
+  for (const [id, dev] of Object.entries(relocatePtys(config, ptyDir).devices)) {
+    const t = dev.transport;
+    if (!dev.simulator?.enabled || t.type === "serial") devices[id] = dev;
+    else devices[id] = { ...dev, transport: { ...t, host: "127.0.0.1", port: await portFor(t.type === "udp" ? "udp" : "tcp") } } as typeof dev;
   }
   const rooms: SiteConfig["rooms"] = {};
   for (const [id, room] of Object.entries(config.rooms ?? {})) {
@@ -102,7 +113,7 @@ export async function relocateSite(config: SiteConfig, ptyDir: string): Promise<
       continue;
     }
     const moved: typeof hosts = {};
-    for (const [hid, h] of Object.entries(hosts)) moved[hid] = h.simulator?.enabled ? { ...h, host: "127.0.0.1", port: await freePort() } : h;
+    for (const [hid, h] of Object.entries(hosts)) moved[hid] = h.simulator?.enabled ? { ...h, host: "127.0.0.1", port: await portFor("tcp") } : h;
     rooms[id] = { ...room, profile: { ...room.profile, hosts: moved } };
   }
   return { ...config, devices, rooms };

@@ -63,3 +63,39 @@ describe("roomgate sim fault controls", () => {
     expect(await sims.control("status")).toMatch(/unplugged/);
   });
 });
+
+describe("the demo's simulators on ports the kernel picks (roomgate demo --free-ports)", () => {
+  it("binds every network device and host on port 0 and reports the site with the ports they got", async () => {
+    const { loadSiteConfig } = await import("../config/load.js");
+    const { exampleSitePath } = await import("../cli/demo.js");
+    const { relocatePtys } = await import("./site-endpoints.js");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-anyport-"));
+    try {
+      const example = relocatePtys(await loadSiteConfig(exampleSitePath()), dir);
+      sims = await startSiteSimulators(example, memoryLogger(), { anyPort: true });
+      let network = 0;
+      for (const [id, dev] of Object.entries(sims.config.devices)) {
+        const t = dev.transport;
+        if (t.type === "serial") {
+          expect(t.path).toBe(path.join(dir, id));
+          continue;
+        }
+        network++;
+        // The port the simulator bound, which is not the example's fixed one (a running demo may hold that).
+        expect(t.port, id).toBe(sims.devices.get(id)!.port);
+        expect(t.port, id).not.toBe((example.devices[id]!.transport as { port: number }).port);
+      }
+      expect(network).toBe(5);
+      const bridge = sims.config.rooms!["main-hall"]!.profile!.hosts!.bridge!;
+      expect(bridge.port).toBe(sims.devices.get("bridge")!.port);
+      expect(bridge.port).not.toBe(5061);
+    } finally {
+      await sims?.close();
+      sims = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,6 +9,8 @@ import type { SimHandle, StartFromSite } from "./types.js";
 
 export interface SiteSimulators {
   readonly devices: ReadonlyMap<string, SimHandle>;
+  /** The site as simulated: with `anyPort`, every simulated network device and host on the port it got. */
+  readonly config: SiteConfig;
   /** Runs one fault-control line (`unplug cam-main`, `slow cam-aux 300`, ...); returns the answer. */
   control(line: string): Promise<string>;
   close(): Promise<void>;
@@ -42,29 +44,45 @@ export function controlHelp(handles: Iterable<SimHandle>): string {
   return [COMMON_HELP, ...extra.values()].join("\n");
 }
 
-async function startOne(id: string, dev: DeviceConfig): Promise<SimHandle> {
+async function startOne(id: string, dev: DeviceConfig, anyPort: boolean): Promise<SimHandle> {
   const load = simulators[dev.protocol];
   if (!load) throw new Error(`no simulator for protocol "${dev.protocol}" (device ${id}); simulated: ${simulatedProtocols.join(", ")}`);
   const { startFromSite } = await load();
-  return startFromSite(dev.transport, (dev.simulator?.options ?? {}) as Record<string, unknown>);
+  // Port 0 is not a valid port in a site file, but every simulator binds it as "any free port".
+  const transport = anyPort && dev.transport.type !== "serial" ? { ...dev.transport, port: 0 } : dev.transport;
+  return startFromSite(transport, (dev.simulator?.options ?? {}) as Record<string, unknown>);
 }
 
-export async function startSiteSimulators(config: SiteConfig, logger: Logger): Promise<SiteSimulators> {
+export interface SiteSimulatorOptions {
+  /**
+   * Bind every simulated network device and host on a port the kernel picks, and report them in
+   * `config` (`roomgate demo --free-ports`): choosing free ports first and binding them later races
+   * every other program that binds or connects in between.
+   */
+  anyPort?: boolean;
+}
+
+export async function startSiteSimulators(config: SiteConfig, logger: Logger, opts: SiteSimulatorOptions = {}): Promise<SiteSimulators> {
   const devices = new Map<string, SimHandle>();
+  const anyPort = opts.anyPort === true;
+  let simulated = config;
   try {
     for (const [id, dev] of Object.entries(config.devices)) {
       if (!dev.simulator?.enabled) continue;
-      const handle = await startOne(id, dev);
+      const handle = await startOne(id, dev, anyPort);
       devices.set(id, handle);
+      if (anyPort && dev.transport.type !== "serial") simulated = withDevicePort(simulated, id, boundPort(id, handle));
       logger.info({ device: id, endpoint: handle.describe() }, "simulator started");
     }
     // Network hosts of the rooms' readiness profiles (the conference bridge), by host id.
     const { startHostSimulator } = await import("./host.js");
-    for (const room of Object.values(config.rooms ?? {})) {
-      for (const [id, h] of Object.entries(room.profile?.hosts ?? {})) {
+    for (const [room, r] of Object.entries(config.rooms ?? {})) {
+      for (const [id, h] of Object.entries(r.profile?.hosts ?? {})) {
         if (!h.simulator?.enabled || devices.has(id)) continue;
-        devices.set(id, await startHostSimulator(h.host, h.port));
-        logger.info({ host: id, endpoint: `${h.host}:${h.port}` }, "host simulator started");
+        const handle = await startHostSimulator(h.host, anyPort ? 0 : h.port);
+        devices.set(id, handle);
+        if (anyPort) simulated = withHostPort(simulated, room, id, handle.port);
+        logger.info({ host: id, endpoint: `${h.host}:${handle.port}` }, "host simulator started");
       }
     }
   } catch (err) {
@@ -122,6 +140,7 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger): P
 
   return {
     devices,
+    config: simulated,
     control,
     async close() {
       for (const off of unwire) off();
@@ -167,4 +186,20 @@ function wirePower(config: SiteConfig, devices: ReadonlyMap<string, SimHandle>, 
     );
   }
   return offs;
+}
+
+function boundPort(id: string, handle: SimHandle): number {
+  if (handle.port === undefined || handle.port === 0) throw new Error(`simulator of ${id} did not report the port it bound`);
+  return handle.port;
+}
+
+function withDevicePort(config: SiteConfig, id: string, port: number): SiteConfig {
+  const dev = config.devices[id]!;
+  return { ...config, devices: { ...config.devices, [id]: { ...dev, transport: { ...dev.transport, port } } as typeof dev } };
+}
+
+function withHostPort(config: SiteConfig, room: string, id: string, port: number): SiteConfig {
+  const r = config.rooms![room]!;
+  const hosts = { ...r.profile!.hosts, [id]: { ...r.profile!.hosts![id]!, port } };
+  return { ...config, rooms: { ...config.rooms, [room]: { ...r, profile: { ...r.profile!, hosts } } } };
 }

@@ -28,6 +28,8 @@ export interface SimHandle {
   close(): Promise<void>;
   /** One line: protocol, endpoint, plugged or not. */
   describe(): string;
+  /** The port bound for a network link (the one asked for, or the kernel's pick for 0); absent for serial. */
+  readonly port?: number | undefined;
   /**
    * Device-specific fault controls for the `roomgate sim` prompt, e.g. `overtemp on`,
    * `nakstorm on`, `reboot`. Returns the answer line, or undefined when the verb is not one of

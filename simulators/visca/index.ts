@@ -131,6 +131,7 @@ export const startFromSite: StartFromSite = async (transport, options, runtime =
     replug: () => sim.replug(),
     close: () => sim.close(),
     describe: () => `visca ${sim.describe()}`,
+    port: "port" in sim ? (sim as UdpCameraHandle).port : undefined,
     controlHelp:
       "  error DEV CODE|off           answer every command with a VISCA error (syntax, not_executable, buffer_full, ...)\n" +
       "  where DEV                    the camera's power and position now (pan, tilt, zoom in camera units)",

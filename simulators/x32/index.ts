@@ -145,6 +145,7 @@ export const startFromSite: StartFromSite = async (transport, options, runtime =
     replug: () => sim.replug(),
     close: () => sim.close(),
     describe: () => sim.describe(),
+    port: sim.port,
     controlHelp: CONTROL_HELP,
     control: (verb, args) => runControl(sim, verb, args),
   };

@@ -7,7 +7,9 @@ import { exampleSitePath } from "../../cli/demo.js";
 import { loadSiteConfig } from "../../config/load.js";
 import type { SiteConfig } from "../../config/site.js";
 import { relocateSite } from "../../simulators/site-endpoints.js";
+import { freePort } from "./net.js";
 
 export async function relocatedSite(dir: string, patch: (c: SiteConfig) => SiteConfig = (c) => c): Promise<SiteConfig> {
-  return patch(await relocateSite(await loadSiteConfig(exampleSitePath()), dir));
+  // Ports from the test's own band (test/helpers/net.ts), never ones the kernel may hand out again.
+  return patch(await relocateSite(await loadSiteConfig(exampleSitePath()), dir, () => freePort()));
 }
