@@ -31,6 +31,8 @@ export interface FaultRow {
   received: number;
   lost: number;
   duplicates: number;
+  /** Extra copies of the message in flight at a cut (allowed: at-least-once), not in `duplicates`. */
+  resent?: number;
   orderViolations: number;
   /** Command responses: expected (one per command sent), received, lost, extra copies. */
   responses: { expected: number; received: number; lost: number; duplicates: number };
@@ -83,7 +85,7 @@ export function formatTable(rows: readonly FaultRow[], results: FileResults): { 
     const pass = results[r.file] === true && clean(r);
     ok &&= pass;
     const res = `${r.responses.received}/${r.responses.expected}${r.responses.duplicates > 0 ? ` (+${r.responses.duplicates} dup)` : ""}`;
-    lines.push(`| ${r.scenario}. ${r.title} | ${r.expected} | ${r.received} | ${r.lost} | ${r.duplicates} | ${r.orderViolations} | ${res} | ${r.finalHealth} | ${pass ? "pass" : "FAIL"} |`);
+    lines.push(`| ${r.scenario}. ${r.title} | ${r.expected} | ${r.received} | ${r.lost} | ${r.duplicates}${r.resent ? ` (+${r.resent} in flight at a cut, resent)` : ""} | ${r.orderViolations} | ${res} | ${r.finalHealth} | ${pass ? "pass" : "FAIL"} |`);
   }
   const reported = new Set(rows.map((r) => r.file));
   for (const file of Object.keys(results).sort()) {

@@ -49,6 +49,7 @@ describe("fault a: broker link down 10 minutes at 100 events a minute", () => {
 
     // The link goes down; the agent notices before any tick (its reconnects are refused from now on).
     const mark = run.logs.records.length;
+    rec.markCut();
     proxy.cut();
     await untilDisconnected(run, 10_000, mark);
     await clock.tickAsync(10 * 60_000);

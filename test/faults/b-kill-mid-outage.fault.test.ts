@@ -57,6 +57,7 @@ describe("fault b: agent killed with -9 in the middle of an outage", () => {
     // The link drops; the camera then goes silent: boot 1 owes that to the centre.
     const mark = boot1.lines.length;
     const cutAt = Date.now();
+    rec.markCut();
     proxy.cut();
     await boot1.waitLog((l) => l.msg === "disconnected from broker", 10_000, "boot 1 disconnected", mark);
     cam.faults.silent = true;

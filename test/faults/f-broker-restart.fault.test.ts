@@ -71,6 +71,7 @@ describe("fault f: broker restart with retained state lost", () => {
 
     // The centre goes away: the link first (kept cut while the broker is replaced), then the broker.
     const mark = run.logs.records.length;
+    rec.markCut();
     proxy.cut();
     await untilDisconnected(run, 10_000, mark);
     await b1.close();

@@ -51,8 +51,14 @@ export interface Analysis {
   /** Expected event ids that arrived (at least once). */
   received: number;
   lost: string[];
-  /** One entry per extra copy (an id seen 3 times appears twice). */
+  /** One entry per extra copy (an id seen 3 times appears twice), beyond the resends below. */
   duplicates: string[];
+  /**
+   * Extra copies the contract allows: the one owed message in flight when the link was cut
+   * (`markCut`) may have reached the broker while its PUBACK was lost, and is sent again after the
+   * reconnect (docs/reliability.md, "At-least-once"). One copy per cut, of that message only.
+   */
+  resent: string[];
   /** First deliveries whose n is below an n already delivered for the same boot. */
   orderViolations: string[];
   /** Messages on the event topic without a well-formed id. */
@@ -73,6 +79,8 @@ export class Recorder {
   private readonly sentCommands = new Set<string>();
   private waiters: { match: (m: Seen) => boolean; resolve: (m: Seen) => void }[] = [];
   private nextCmd = 0;
+  /** `seen.length` at each cut of the agent's link (`markCut`). */
+  private readonly cuts: number[] = [];
 
   private constructor(readonly site: string) {}
 
@@ -226,7 +234,43 @@ export class Recorder {
     return [...firsts.values()];
   }
 
+  /** Call just before cutting the agent's link: the owed message then in flight may arrive twice. */
+  markCut(): void {
+    this.cuts.push(this.seen.length);
+  }
+
+  /** The owed message (event `e:{id}` or response `r:{user}:{id}`) last received before each cut. */
+  private inFlightAtCuts(): string[] {
+    const keys: string[] = [];
+    for (const at of this.cuts) {
+      for (let i = at - 1; i >= 0; i--) {
+        const key = this.owedKey(this.seen[i]!);
+        if (key === undefined) continue;
+        keys.push(key);
+        break;
+      }
+    }
+    return keys;
+  }
+
+  private owedKey(m: Seen): string | undefined {
+    if (m.topic === `${this.prefix}/event` && typeof m.json?.id === "string") return `e:${m.json.id}`;
+    if (m.topic.startsWith(`${this.prefix}/res/`) && m.json?.id !== undefined) return `r:${m.topic.slice(`${this.prefix}/res/`.length)}:${String(m.json.id)}`;
+    return undefined;
+  }
+
   analyse(): Analysis {
+    const allowance = new Map<string, number>();
+    for (const key of this.inFlightAtCuts()) allowance.set(key, (allowance.get(key) ?? 0) + 1);
+    const resent: string[] = [];
+    /** Takes one allowed resend of `key`, if any is left. */
+    const excused = (key: string): boolean => {
+      const left = allowance.get(key) ?? 0;
+      if (left === 0) return false;
+      allowance.set(key, left - 1);
+      resent.push(key.slice(2));
+      return true;
+    };
     const copies = new Map<string, number>();
     const maxSeen = new Map<number, number>();
     const orderViolations: string[] = [];
@@ -251,22 +295,24 @@ export class Recorder {
         else lost.push(`${boot}-${n}`);
       }
     }
-    const duplicates = [...copies].flatMap(([id, c]) => Array<string>(c - 1).fill(id));
+    const duplicates = [...copies].flatMap(([id, c]) => Array<string>(c - 1).fill(id)).filter((id) => !excused(`e:${id}`));
     const resCopies = new Map<string, number>();
     for (const r of this.responses) if (r.user === MONITOR_USER) resCopies.set(r.id, (resCopies.get(r.id) ?? 0) + 1);
+    const resDuplicates = [...resCopies].flatMap(([id, c]) => Array<string>(c - 1).fill(id)).filter((id) => !excused(`r:${MONITOR_USER}:${id}`));
     const sent = [...this.sentCommands];
     return {
       expected,
       received,
       lost,
       duplicates,
+      resent,
       orderViolations,
       badEvents: [...this.badEvents],
       responses: {
         expected: sent.length,
         received: sent.filter((id) => resCopies.has(id)).length,
         lost: sent.filter((id) => !resCopies.has(id)),
-        duplicates: [...resCopies].flatMap(([id, c]) => Array<string>(c - 1).fill(id)),
+        duplicates: resDuplicates,
       },
     };
   }

@@ -34,6 +34,7 @@ function rowOf(meta: { scenario: string; title: string; file: string }, analysis
     received: analysis.received,
     lost: analysis.lost.length,
     duplicates: analysis.duplicates.length,
+    ...(analysis.resent.length > 0 ? { resent: analysis.resent.length } : {}),
     orderViolations: analysis.orderViolations.length + analysis.badEvents.length,
     responses: {
       expected: analysis.responses.expected,
@@ -55,7 +56,7 @@ export function figuresOnFailure(meta: { scenario: string; title: string; file: 
     if (written.has(meta.scenario)) return;
     const rec = meta.recorder();
     const reason = (task.result?.errors?.[0]?.message ?? "failed").split("\n")[0]!.replace(/; last seen:.*$/, "").slice(0, 90);
-    const empty: Analysis = { expected: 0, received: 0, lost: [], duplicates: [], orderViolations: [], badEvents: [], responses: { expected: 0, received: 0, lost: [], duplicates: [] } };
+    const empty: Analysis = { expected: 0, received: 0, lost: [], duplicates: [], resent: [], orderViolations: [], badEvents: [], responses: { expected: 0, received: 0, lost: [], duplicates: [] } };
     writeRow(rowOf({ ...meta, title: `${meta.title} (failed: ${reason.replace(/\|/g, "/")})` }, rec ? rec.analyse() : empty, "not reached", false));
   });
 }
