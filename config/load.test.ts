@@ -64,7 +64,7 @@ describe("parseSiteConfig", () => {
     const lines = errorOf(() => parseSiteConfig(text, "x.yaml")).message.split("\n");
     expect(lines).toEqual([
       'x.yaml: devices.cam-main.kind: expected one of camera|display|ledwall|audio|crypto|gpio; got "projector" (line 6, column 11)',
-      'x.yaml: devices.cam-main.transport.type: expected one of serial|udp|tcp|http; got "usb" (line 9, column 13)',
+      'x.yaml: devices.cam-main.transport.type: expected one of serial|udp|tcp|http|ssh; got "usb" (line 9, column 13)',
     ]);
   });
 
@@ -190,6 +190,19 @@ describe("loadSiteConfig", () => {
     const c = await loadSiteConfig(join(dir, "site.yaml"));
     expect(c.broker.password).toBe("s3cr3t pass");
     expect(c.broker.passwordFile).toBe(join(dir, "agent.pass"));
+  });
+
+  it("an SSH transport (codecs): its passwordFile relative to the site file, one of password or passwordFile, a pinned key's form checked", async () => {
+    dir = await mkdtemp(join(tmpdir(), "roomgate-config-"));
+    const codec = (t: string) => `site: s1\nbroker: { url: 'mqtt://h' }\ndevices:\n  codec:\n    kind: camera\n    protocol: visca\n    transport: { type: ssh, host: 10.0.0.9, username: admin, ${t} }\n`;
+    await writeFile(join(dir, "site.yaml"), codec("passwordFile: secrets/codec.pass"));
+    const c = await loadSiteConfig(join(dir, "site.yaml"));
+    expect(c.devices.codec!.transport).toEqual({ type: "ssh", host: "10.0.0.9", port: 22, username: "admin", passwordFile: join(dir, "secrets/codec.pass"), keepaliveMs: 10_000 });
+    expect(errorOf(() => parseSiteConfig(codec("password: a, passwordFile: b"), "x.yaml")).message).toContain("devices.codec.transport.passwordFile: give either password or passwordFile");
+    expect(errorOf(() => parseSiteConfig(codec("password: a, hostFingerprint: 'ab:cd'"), "x.yaml")).message).toContain("expected SHA256:<43 base64 characters>");
+    // A password written in the file never shows where the config is printed or logged.
+    const { redactSiteConfig } = await import("./site.js");
+    expect(JSON.stringify(redactSiteConfig(parseSiteConfig(codec("password: hunter2-codec"), "x.yaml")))).not.toContain("hunter2-codec");
   });
 
   it("names a missing password file", async () => {

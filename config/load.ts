@@ -72,15 +72,21 @@ async function withBrokerTlsPaths(config: SiteConfig, sitePath: string): Promise
 }
 
 /**
- * A device's `options.passwordFile` (ONVIF cameras, ...) is written relative to the site file, like
- * the broker's; the driver reads it, so hand it the absolute path.
+ * A device's `options.passwordFile` (ONVIF cameras, ...) and `transport.passwordFile` (SSH) are
+ * written relative to the site file, like the broker's; the driver or transport reads them, so hand
+ * them the absolute path.
  */
 function withDeviceSecretPaths(config: SiteConfig, sitePath: string): SiteConfig {
+  const absolute = (file: unknown): string | undefined => (typeof file !== "string" || isAbsolute(file) ? undefined : resolve(dirname(sitePath), file));
   const devices = Object.fromEntries(
     Object.entries(config.devices).map(([id, dev]) => {
-      const file = (dev.options as { passwordFile?: unknown }).passwordFile;
-      if (typeof file !== "string" || isAbsolute(file)) return [id, dev];
-      return [id, { ...dev, options: { ...dev.options, passwordFile: resolve(dirname(sitePath), file) } }];
+      let out = dev;
+      const inOptions = absolute((dev.options as { passwordFile?: unknown }).passwordFile);
+      if (inOptions !== undefined) out = { ...out, options: { ...out.options, passwordFile: inOptions } };
+      // An SSH transport's password file (codecs): read by the transport at every connect.
+      const inTransport = absolute((dev.transport as { passwordFile?: unknown }).passwordFile);
+      if (inTransport !== undefined) out = { ...out, transport: { ...out.transport, passwordFile: inTransport } as typeof dev.transport };
+      return [id, out];
     }),
   );
   return { ...config, devices };

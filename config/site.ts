@@ -61,9 +61,31 @@ export const httpTransportSchema = z
   })
   .describe("An HTTP (SOAP) endpoint, e.g. an ONVIF camera's device service.");
 
+export const sshTransportSchema = z
+  .strictObject({
+    type: z.literal("ssh"),
+    host: z.string().min(1).describe("The device's address (IPv4 or host name)."),
+    port: portSchema.default(22).describe("The device's SSH port."),
+    username: z.string().min(1).max(128).describe("The SSH user, e.g. admin."),
+    password: z.string().min(1).max(256).optional().describe("The SSH password (prefer passwordFile). Never logged or published."),
+    passwordFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("File holding the SSH password (first line; absolute, or relative to the site file), read at every connect. Never logged."),
+    hostFingerprint: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "expected SHA256:<43 base64 characters>, as `ssh-keygen -lf` prints it")
+      .optional()
+      .describe("The device's host key fingerprint; a different key is refused. Absent: any key is accepted and its fingerprint logged, to pin it."),
+    keepaliveMs: z.number().int().min(0).max(300_000).default(10_000).describe("SSH keepalive interval; 3 unanswered end the link (0: none)."),
+  })
+  .refine((t) => (t.password === undefined) !== (t.passwordFile === undefined), { message: "give either password or passwordFile", path: ["passwordFile"] })
+  .describe("An SSH shell: a codec's API over SSH (Poly, Cisco).");
+
 export const transportConfigSchema = z
-  .discriminatedUnion("type", [serialTransportSchema, udpTransportSchema, tcpTransportSchema, httpTransportSchema])
-  .describe("How the agent reaches the device; `type` picks serial, udp, tcp or http.");
+  .discriminatedUnion("type", [serialTransportSchema, udpTransportSchema, tcpTransportSchema, httpTransportSchema, sshTransportSchema])
+  .describe("How the agent reaches the device; `type` picks serial, udp, tcp, http or ssh.");
 
 const optionsSchema = z
   .record(z.string(), z.unknown())
@@ -312,6 +334,8 @@ export function describeTransport(t: TransportConfig): string {
       return `tcp:${t.host}:${t.port}`;
     case "http":
       return `${t.tls ? "https" : "http"}://${t.host}:${t.port}${t.path}`;
+    case "ssh":
+      return `ssh:${t.username}@${t.host}:${t.port}`;
   }
 }
 
@@ -319,5 +343,11 @@ export function describeTransport(t: TransportConfig): string {
 export function redactSiteConfig(config: SiteConfig): SiteConfig {
   const broker = { ...config.broker, url: config.broker.url.replace(/\/\/[^@/]*@/, "//***@") };
   if (broker.password !== undefined) broker.password = "***";
-  return { ...config, broker };
+  const devices = Object.fromEntries(
+    Object.entries(config.devices).map(([id, dev]) => {
+      const t = dev.transport as { password?: string };
+      return [id, t.password === undefined ? dev : { ...dev, transport: { ...dev.transport, password: "***" } }];
+    }),
+  ) as SiteConfig["devices"];
+  return { ...config, broker, devices };
 }

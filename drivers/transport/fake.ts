@@ -36,12 +36,14 @@ const ABSENT: Record<TransportKind, LinkError> = {
   tcp: { code: "ECONNREFUSED", message: "connection refused" },
   udp: { code: "ECONNREFUSED", message: "port unreachable" },
   http: { code: "ECONNREFUSED", message: "connection refused" },
+  ssh: { code: "ECONNREFUSED", message: "connection refused" },
 };
 const DROPPED: Record<TransportKind, LinkError> = {
   serial: { code: "EIO", message: "device unplugged" },
   tcp: { code: "ECONNRESET", message: "peer closed the connection" },
   udp: { code: "ECONNREFUSED", message: "port unreachable" },
   http: { code: "ECONNRESET", message: "peer closed the connection" },
+  ssh: { code: "ECONNRESET", message: "peer closed the SSH connection" },
 };
 
 export class FakeTransport extends EventEmitter<TransportEvents> implements Transport {

@@ -19,7 +19,7 @@ describe("createTransport", () => {
   it("rejects (never throws) with bad_config for a spec or backoff that can never work", async () => {
     await expect(createTransport({ type: "modbus" } as unknown as TransportSpec, deps())).rejects.toMatchObject({
       code: "bad_config",
-      message: "transport.type: expected serial|tcp|udp|http; got modbus",
+      message: "transport.type: expected serial|tcp|udp|http|ssh; got modbus",
     });
     await expect(createTransport({ type: "tcp", host: "h", port: 0 }, deps())).rejects.toMatchObject({ code: "bad_config" });
     await expect(

@@ -20,7 +20,8 @@ export type TransportSpec =
     }
   | { type: "tcp"; host: string; port: number }
   | { type: "udp"; host: string; port: number; localPort?: number; localAddress?: string }
-  | { type: "http"; host: string; port: number; path?: string; tls?: boolean };
+  | { type: "http"; host: string; port: number; path?: string; tls?: boolean }
+  | { type: "ssh"; host: string; port: number; username: string; password?: string | undefined; passwordFile?: string | undefined; hostFingerprint?: string | undefined; keepaliveMs?: number | undefined };
 
 export interface CreateTransportDeps {
   clock: Clock;
@@ -53,9 +54,14 @@ export async function createTransport(spec: TransportSpec, deps: CreateTransport
       const { type: _type, ...opts } = spec;
       return new HttpEndpoint(opts);
     }
+    case "ssh": {
+      const { SshTransport } = await import("./ssh.js");
+      const { type: _type, ...opts } = spec;
+      return new SshTransport(definedOnly(opts), deps);
+    }
     default: {
       const type = (spec as { type?: unknown }).type;
-      throw new TransportError("bad_config", `transport.type: expected serial|tcp|udp|http; got ${String(type)}`);
+      throw new TransportError("bad_config", `transport.type: expected serial|tcp|udp|http|ssh; got ${String(type)}`);
     }
   }
 }
@@ -95,4 +101,9 @@ export async function listSerialPorts(
     }
     return { ports: [], warning: `cannot list serial ports: ${e?.message ?? String(err)}` };
   }
+}
+
+/** `o` without the keys whose value is undefined (zod leaves optional keys present but undefined). */
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

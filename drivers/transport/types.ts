@@ -16,7 +16,7 @@
  */
 import type { EventEmitter } from "node:events";
 
-export type TransportKind = "serial" | "tcp" | "udp" | "http";
+export type TransportKind = "serial" | "tcp" | "udp" | "http" | "ssh";
 
 export type TransportState = "idle" | "connecting" | "open" | "backoff" | "closed";
 
