@@ -10,7 +10,7 @@ import type { EventEmitter } from "node:events";
 import type { z } from "zod";
 import type { Transport } from "./transport/types.js";
 
-export type DeviceKind = "camera" | "display" | "ledwall" | "audio" | "crypto" | "gpio";
+export type DeviceKind = "camera" | "display" | "ledwall" | "audio" | "crypto" | "gpio" | "codec";
 
 /** Closed vocabulary of device health. */
 export type HealthStatus = "ok" | "degraded" | "unreachable" | "fault" | "unknown";
@@ -36,7 +36,12 @@ export type ErrorCode =
   | "not_connected"
   | "busy"
   | "cancelled"
-  | "internal";
+  | "internal"
+  // Calls (kind codec, drivers/codec/vocabulary.ts): how a dial or a call ended.
+  | "call_rejected"
+  | "no_answer"
+  | "call_dropped"
+  | "not_registered";
 
 /** An error that is a value with a code (STYLE.md rule 9). */
 export class DeviceError extends Error {
