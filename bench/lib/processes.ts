@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { AGENT_NODE_FLAGS } from "../../cli/node-flags.js";
 import { createInterface } from "node:readline";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,7 +38,7 @@ export class BenchChild {
   /** Non-JSON output and stderr, kept for error messages. */
   private readonly noise: string[] = [];
   private readonly waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-  private exited: Promise<number | null>;
+  readonly exited: Promise<number | null>;
 
   constructor(
     readonly name: string,
@@ -126,9 +128,16 @@ export function spawnCli(
   return new BenchChild(name, child);
 }
 
-/** `roomgate broker` on 127.0.0.1 and a free port; resolves once it listens. */
+/**
+ * `roomgate broker` on 127.0.0.1 and a free port, with its default on-disk store in a directory of
+ * its own (removed when it exits: two benches, or a bench beside a demo, never share one); resolves
+ * once it listens.
+ */
 export async function spawnBroker(): Promise<{ child: BenchChild; url: string }> {
-  const child = spawnCli("broker", ["broker", "--host", "127.0.0.1", "--port", "0"]);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "roomgate-bench-broker-"));
+  // --anonymous: the bench clients log in with no user (the broker refuses that by default since users and ACLs landed).
+  const child = spawnCli("broker", ["broker", "--host", "127.0.0.1", "--port", "0", "--anonymous", "--data-dir", dataDir]);
+  void child.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   const line = await child.waitForLog((l) => l.msg === "broker listening", "broker listening");
   return { child, url: `mqtt://127.0.0.1:${String(line.port)}` };
 }
