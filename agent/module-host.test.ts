@@ -102,7 +102,8 @@ describe("agent modules", () => {
     const { h } = host(builtInModules());
     h.declare();
     await h.start();
-    expect(h.listenerCount).toEqual({ state: 1, event: 0 }); // the secure-session interlock hears every device state
+    // The secure-session interlock hears every device state; the codec module every state and event.
+    expect(h.listenerCount).toEqual({ state: 2, event: 1 });
     h.deviceState("enc-1", { secure: false, state: "TUNNEL_DOWN" });
     await h.stop();
     expect(h.listenerCount).toEqual({ state: 0, event: 0 });
