@@ -128,3 +128,43 @@ describe("dropped calls", () => {
     expect(alarm.json.message).toContain("lost on the network");
   });
 });
+
+describe("the secure-session interlock", () => {
+  it("a BYPASS of the encryptor during a classified session hangs the call up first, in the same turn as the status, then runs the other steps; a local hang-up, so no drop", async () => {
+    const udp = (port: number) => ({ type: "udp", host: "127.0.0.1", port });
+    const s = await codecSite(cleanup, b.url, {
+      rooms: {
+        hall: {
+          secure: {
+            encryptor: "enc",
+            failsafe: [
+              { device: "codec-1", action: "call.hangup" },
+              { device: "lamp", action: "lamp.set", args: { on: false } },
+            ],
+          },
+        },
+      },
+      devices: {
+        enc: { kind: "crypto", protocol: "standin-enc", room: "hall", transport: udp(10) },
+        lamp: { kind: "gpio", protocol: "standin-lamp", room: "hall", transport: udp(11) },
+      },
+    });
+    s.encryptor().set("SECURE");
+    await stateWhere(s, "enc", (st) => st.secure === true, "encryptor SECURE", 0);
+    expect(await s.command(undefined, "session.start", { classified: true })).toMatchObject({ status: "ok", data: { room: "hall" } });
+    await dial(s, "8001@mcu.province.gov");
+    const mark = s.ops.seen.length;
+
+    s.encryptor().set("BYPASS");
+    // Synchronous with the encryptor's status: no media leaves the room after the line that revealed it.
+    expect(s.codec().activeCalls).toEqual([]);
+    const report = await s.ops.waitFor((m) => m.topic === `${s.T}/event` && m.json.type === "session.failsafe", 5000, "session.failsafe", mark);
+    expect(report.json.data.steps.map((x: any) => `${x.device} ${x.action} ${x.status}`)).toEqual(["codec-1 call.hangup ok", "lamp lamp.set ok"]);
+    expect(s.log).toEqual(["codec-1 call.dial 8001@mcu.province.gov", "codec-1 call.hangup *", "lamp lamp.set false (calls up: 0)"]);
+    await s.alarm("hall-not-secure", (m) => m.raw !== "", "not_secure", mark);
+    const ended = await s.ops.waitFor((m) => m.topic === `${s.T}/event` && m.json.data?.type === "call.ended", 5000, "call.ended", mark);
+    expect(ended.json.data.data).toMatchObject({ local: true, reason: "local" });
+    await s.sentinel();
+    expect(s.ops.seen.slice(mark).filter((m) => m.topic.endsWith(`/alarm/${DROPPED}`) || m.json?.type === "call.dropped")).toEqual([]);
+  });
+});
