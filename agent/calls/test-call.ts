@@ -49,6 +49,8 @@ interface Running {
   stop(): void;
   /** Set once the outcome is known: a dial that settles later starts no hold. */
   over?: true;
+  /** Ends the hold now (its timer cleared), when the outcome came from elsewhere. */
+  endHold?: () => void;
 }
 
 type Outcome = Omit<ReadinessItem, "key" | "name">;
@@ -146,7 +148,7 @@ export class TestCalls implements ModuleReadiness {
       });
     } finally {
       run.over = true;
-      delete run.hear;
+      run.endHold?.();
     }
     const failed = await this.hangup(device, run);
     this.running.delete(device);
@@ -194,15 +196,20 @@ export class TestCalls implements ModuleReadiness {
       const done = (o: Outcome) => {
         clock.clearTimeout(timer);
         delete run.hear;
+        delete run.endHold;
         resolve(o);
       };
+      run.endHold = () => done({ result: "fail", code: "cancelled", message: "the hold was ended" });
       const judge = (s: Record<string, unknown> | undefined) => {
-        const call = callsOf(s).find((c) => (run.callId !== undefined ? c.id === run.callId : c.remote === t.number && c.direction === "outgoing"));
-        if (!call || call.state !== "connected") {
+        const calls = callsOf(s);
+        const call = run.callId !== undefined ? calls.find((c) => c.id === run.callId) : oursIn(calls, t.number);
+        if (!call || call.state === "disconnecting") {
           done({ result: "fail", code: "call_dropped", message: `the call ended after ${durationText(clock.now() - start)} of the hold` });
           return;
         }
         run.callId ??= call.id;
+        // A state older than the dial's answer (still connecting) or a held call: no reading to judge.
+        if (call.state !== "connected") return;
         if (!hasFigures(call.quality)) return;
         readings++;
         worst = worstOf(worst, call);
@@ -226,9 +233,9 @@ export class TestCalls implements ModuleReadiness {
     });
   }
 
-  /** The test call as the codec's latest state shows it (our outgoing call to the number). */
+  /** The test call as the codec's latest state shows it. */
   private ours(device: string, number: string): CodecCall | undefined {
-    return callsOf(this.deps.stateOf(device)).find((c) => c.direction === "outgoing" && c.remote === number);
+    return oursIn(callsOf(this.deps.stateOf(device)), number);
   }
 
   /** Hangs the test call up; null when done, else why not. */
@@ -244,6 +251,15 @@ export class TestCalls implements ModuleReadiness {
       return errText(err);
     }
   }
+}
+
+/**
+ * Our outgoing call to `number`; else the only outgoing call (a codec may show the number as a URI,
+ * `sip:9999@mcu`, and it had no call when the test began, so the one it has is ours).
+ */
+function oursIn(calls: CodecCall[], number: string): CodecCall | undefined {
+  const outgoing = calls.filter((c) => c.direction === "outgoing");
+  return outgoing.find((c) => c.remote === number) ?? (outgoing.length === 1 ? outgoing[0] : undefined);
 }
 
 function itemName(device: string, t: TestCall, q: CallQuality): string {
