@@ -317,6 +317,8 @@ export class Agent {
     if (e.message !== undefined) data.message = e.message;
     if (e.data !== undefined) data.data = e.data;
     this.publishEvent({ type: "driver", device, data });
+    // After the `driver` event, so that a module's reaction (e.g. `call.dropped`) follows it in the outbox.
+    this.modules.deviceEvent(device, e);
   }
 
   /** A device's own alarm (e.g. the encryptor's AL lines): `{code, severity, action: raise|clear}`. */

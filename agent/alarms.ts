@@ -16,8 +16,8 @@ import type { Clock, Logger } from "../drivers/types.js";
 import { DeviceError } from "../drivers/types.js";
 import type { Alarm, AlarmSeverity } from "./topics.js";
 
-/** Where an alarm comes from, to know which reading may clear it. */
-export type AlarmSource = "health" | "device" | "session";
+/** Where an alarm comes from, to know which reading may clear it (`call`: the codec module's call alarms). */
+export type AlarmSource = "health" | "device" | "session" | "call";
 
 export interface ActiveAlarm {
   id: string;

@@ -102,10 +102,32 @@ describe("agent modules", () => {
     const { h } = host(builtInModules());
     h.declare();
     await h.start();
-    expect(h.listenerCount).toBe(1); // the secure-session interlock hears every device state
+    // The secure-session interlock hears every device state; the codec module every state and event.
+    expect(h.listenerCount).toEqual({ state: 2, event: 1 });
     h.deviceState("enc-1", { secure: false, state: "TUNNEL_DOWN" });
     await h.stop();
-    expect(h.listenerCount).toBe(0);
+    expect(h.listenerCount).toEqual({ state: 0, event: 0 });
+  });
+
+  it("hands every driver event to the modules that listen, in order; one listener's throw is logged and the next still hears it", async () => {
+    const log: string[] = [];
+    const heard: string[] = [];
+    const a = recorder("a", log);
+    const b = recorder("b", log);
+    const { h, logger } = host([a, b]);
+    h.declare();
+    await h.start();
+    const offA = a.ctx!.onDeviceEvent(() => {
+      throw new Error("listener bug");
+    });
+    const offB = b.ctx!.onDeviceEvent((device, e) => heard.push(`${device} ${e.type} ${JSON.stringify(e.data)}`));
+    h.deviceEvent("codec-1", { type: "call.ended", data: { callId: "7", local: false } });
+    expect(heard).toEqual(['codec-1 call.ended {"callId":"7","local":false}']);
+    expect(logger.records).toContainEqual(expect.objectContaining({ level: "error", obj: { device: "codec-1", type: "call.ended", err: "listener bug" } }));
+    offA();
+    offB();
+    expect(h.listenerCount).toEqual({ state: 0, event: 0 });
+    await h.stop();
   });
 
   it("logs an event type a module did not declare, once", () => {

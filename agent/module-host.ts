@@ -5,12 +5,12 @@
  * to the command router (the agent's own target) and to `agent/meta`, so the two cannot drift.
  */
 import { z } from "zod";
-import type { ActionContext, ActionTable, Logger } from "../drivers/types.js";
+import type { ActionContext, ActionTable, DriverEvent, Logger } from "../drivers/types.js";
 import type { CommandTarget } from "./router.js";
 import { ModuleConflictError, type AgentModule, type ModuleContext, type ModuleReadinessSource } from "./module.js";
 
 /** The context minus what the host makes per module (its logger, its events, the shared listeners). */
-export type BaseContext = Omit<ModuleContext, "logger" | "publishEvent" | "onDeviceState" | "moduleReadiness">;
+export type BaseContext = Omit<ModuleContext, "logger" | "publishEvent" | "onDeviceState" | "onDeviceEvent" | "moduleReadiness">;
 
 export interface ModuleHostDeps {
   modules: readonly AgentModule[];
@@ -25,6 +25,7 @@ export interface AgentActionsMeta {
 }
 
 type StateListener = (device: string, state: Record<string, unknown>) => void;
+type EventListener = (device: string, event: DriverEvent) => void;
 
 interface Entry {
   module: AgentModule;
@@ -38,6 +39,7 @@ export class ModuleHost {
   /** What the router dispatches agent actions from, and what meta lists: the started modules' actions. */
   private table: ActionTable = {};
   private readonly stateListeners = new Set<StateListener>();
+  private readonly eventListeners = new Set<EventListener>();
 
   constructor(private readonly deps: ModuleHostDeps) {}
 
@@ -124,9 +126,20 @@ export class ModuleHost {
     }
   }
 
-  /** Listeners registered now (tests: every module removed its own in stop). */
-  get listenerCount(): number {
-    return this.stateListeners.size;
+  /** Hands a driver's event to the modules that listen (synchronously; one listener's throw is logged). */
+  deviceEvent(device: string, event: DriverEvent): void {
+    for (const listener of [...this.eventListeners]) {
+      try {
+        listener(device, event);
+      } catch (err) {
+        this.deps.logger.error({ device, type: event.type, err: errText(err) }, "agent module failed on a device event");
+      }
+    }
+  }
+
+  /** Listeners registered now, of device states and of device events (tests: every module removed its own in stop). */
+  get listenerCount(): { state: number; event: number } {
+    return { state: this.stateListeners.size, event: this.eventListeners.size };
   }
 
   private readinessSources(): ModuleReadinessSource[] {
@@ -151,6 +164,12 @@ export class ModuleHost {
         this.stateListeners.add(listener);
         return () => {
           this.stateListeners.delete(listener);
+        };
+      },
+      onDeviceEvent: (listener) => {
+        this.eventListeners.add(listener);
+        return () => {
+          this.eventListeners.delete(listener);
         };
       },
       moduleReadiness: () => this.readinessSources(),

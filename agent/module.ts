@@ -16,7 +16,7 @@
  * - Everything a module may use comes in its context; it never reaches into the Agent. Errors it
  *   answers with are DeviceErrors with a code, as a driver's are.
  */
-import type { ActionContext, ActionTable, Clock, Logger } from "../drivers/types.js";
+import type { ActionContext, ActionTable, Clock, DriverEvent, Logger } from "../drivers/types.js";
 import type { DriverReadiness, ReadinessItem } from "../drivers/readiness.js";
 import type { SiteConfig } from "../config/site.js";
 import type { AlarmManager } from "./alarms.js";
@@ -73,6 +73,12 @@ export interface ModuleContext {
    * is in the outbox before the device's next line is read). Returns the remover: call it in stop().
    */
   onDeviceState(listener: (device: string, state: Record<string, unknown>) => void): () => void;
+  /**
+   * Called with every event a device's driver emits (e.g. a codec's `call.ended`), synchronously
+   * from the driver's emit and after the agent published it as a `driver` event. Returns the
+   * remover: call it in stop().
+   */
+  onDeviceEvent(listener: (device: string, event: DriverEvent) => void): () => void;
   /** How readiness host probes connect (tests inject a slow or dead network). */
   readonly connect: Connect;
   /** Reads `devices` back now against `room`'s readiness profile; the failing items (empty: all pass). */

@@ -18,9 +18,11 @@ import {
 import type { AgentMeta } from "./topics-meta.js";
 
 import { AgentMetaSchema } from "./topics-meta.js";
+import { CallDroppedSchema } from "./topics-calls.js";
 
 export * from "./topics-readiness.js";
 export * from "./topics-meta.js";
+export * from "./topics-calls.js";
 
 export const TOPIC_PREFIX = "roomgate/v1";
 
@@ -193,6 +195,7 @@ export const EVENT_DATA_SCHEMAS = {
   "readiness.finished": ReadinessFinishedSchema,
   "scene.step": SceneStepEventSchema,
   "scene.finished": SceneFinishedSchema,
+  "call.dropped": CallDroppedSchema,
 } as const;
 export type KnownEventType = keyof typeof EVENT_DATA_SCHEMAS;
 

@@ -40,6 +40,7 @@ describe("parseSiteConfig", () => {
       agent: { pollIntervalMs: 5000, commandTimeoutMs: 10000, logLevel: "info" },
       devices: {},
       readiness: { deadlineMs: 20000, deviceTimeoutMs: 10000, slowMs: 3000, schedule: { beforeMinutes: [], sessions: [] } },
+      calls: { quality: { lossPct: 1, jitterMs: 30, windowSec: 10 } },
     });
   });
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { idSchema, siteIdSchema } from "./ids.js";
 import { readinessSettingsSchema, roomProfileSchema, sceneSchema } from "./readiness.js";
 import { checkReadiness, type ReadinessShape } from "./readiness-rules.js";
+import { checkCalls, deviceCallsSchema, siteCallsSchema } from "./calls.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
 export const logLevelSchema = z.enum(LOG_LEVELS).describe("Log level: trace|debug|info|warn|error|silent.");
@@ -120,6 +121,7 @@ export const deviceConfigSchema = z
       })
       .optional()
       .describe("The relay that powers this device, for `device.powercycle`."),
+    calls: deviceCallsSchema.optional(),
   })
   .describe("One device of the site.");
 
@@ -235,10 +237,12 @@ export const siteConfigSchema = z
     rooms: z.record(idSchema, roomConfigSchema).optional().describe("Rooms of the site, by id."),
     devices: z.record(idSchema, deviceConfigSchema).default({}).describe("Devices of the site, by id."),
     readiness: readinessSettingsSchema.prefault({}),
+    calls: siteCallsSchema.prefault({}),
   })
   .superRefine((site, ctx) => {
     checkSite(site, ctx);
     checkReadiness(site as ReadinessShape, ctx);
+    checkCalls(site, ctx);
   })
   .describe("roomgate site file");
 

@@ -7,6 +7,7 @@ import { readiness as x32 } from "./x32/readiness.js";
 import { readiness as firmata } from "./firmata/readiness.js";
 import { readiness as novastar } from "./novastar/readiness.js";
 import { readiness as tesira } from "./tesira/readiness.js";
+import { readiness as codec } from "./codec/readiness.js";
 import type { DriverReadiness } from "./readiness.js";
 
 const judge = (spec: DriverReadiness, profile: unknown, state: Record<string, unknown>, options: Record<string, unknown> = {}) =>
@@ -49,6 +50,26 @@ describe("driver readiness", () => {
     });
   });
 
+  it("codec: not registered in the device's own words, asleep, the mic muted; each with the action that fixes it", () => {
+    const p = { registered: true, awake: true, mic: "unmuted" };
+    const registration = { sip: { status: "failed", detail: "Failed: 403 Forbidden" }, h323: { status: "disabled", detail: "Off" } };
+    expect(judge(codec, p, { registered: false, registration, standby: true, mic: { muted: true } })).toEqual({
+      registered: "fail not_registered: expected registered, got not registered: sip: failed (Failed: 403 Forbidden)",
+      awake: "fail standby: expected awake, got in standby",
+      mic: "fail muted: expected unmuted, got muted",
+    });
+    const items = codec.evaluate(codec.profile.parse(p), { registered: false, standby: true, mic: { muted: true } }, {});
+    expect(items.map((i) => i.fix)).toEqual([
+      expect.stringContaining("SIP/H.323 settings"),
+      "wake the codec: standby.set {on: false} (roomgate check --fix runs the prepare scene)",
+      "mic.mute {on: false} (roomgate check --fix runs the prepare scene)",
+    ]);
+    expect(judge(codec, p, { registered: true, standby: false, mic: { muted: false } })).toEqual({ registered: "pass", awake: "pass", mic: "pass" });
+    expect(judge(codec, { mic: "muted" }, { mic: { muted: false } })).toEqual({ mic: "fail not_muted: expected muted, got unmuted" });
+    expect(codec.profile.safeParse({ registered: false }).success).toBe(false);
+    expect(codec.profile.safeParse({ camera: 1 }).success).toBe(false);
+  });
+
   it("GPIO: the door open and the rack too hot", () => {
     const p = { switches: { door: "closed" }, temperatures: { rack: { max: 40 } } };
     expect(judge(firmata, p, { switches: { door: "open" }, temperatures: { rack: 47.5 } })).toEqual({
@@ -74,5 +95,7 @@ describe("driver readiness", () => {
     expect(Object.keys(judge(visca, p, {}))).toEqual(Object.keys(judge(visca, p, { power: "on", pan: 0, tilt: 0 })));
     const o = { displays: { left: 1, right: 2 } };
     expect(mdc.evaluate(mdc.profile.parse({ power: "on" }), {}, o).map((i) => i.key)).toEqual(["power.left", "power.right"]);
+    const c = { registered: true, awake: true, mic: "muted" };
+    expect(judge(codec, c, {})).toEqual({ registered: "fail unknown: the device did not report it", awake: "fail unknown: the device did not report it", mic: "fail unknown: the device did not report it" });
   });
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadSiteConfig } from "../../config/load.js";
 import { checkDevices } from "../drivers.js";
+import { readinessConfigIssues } from "./config-check.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -92,5 +93,31 @@ describe("room profiles and scenes in the site file", () => {
     const byPath = Object.fromEntries(err.issues.map((i) => [i.path, i]));
     expect(byPath["rooms.hall.scenes.prepare.steps.1.action"]).toMatchObject({ message: expect.stringContaining('has no action "input.sellect"'), line: 12 });
     expect(Object.keys(byPath)).toContain("rooms.hall.scenes.prepare.steps.2.args.preset");
+  });
+});
+
+describe("a codec's test call in the site file", () => {
+  it("dials only what the codec vocabulary's call.dial accepts, refused at its path and line", async () => {
+    const text = `site: s1
+broker: { url: "mqtt://127.0.0.1:1883" }
+rooms:
+  hall: { profile: {} }
+devices:
+  codec-1:
+    kind: codec
+    protocol: poly
+    room: hall
+    transport: { type: tcp, host: 127.0.0.1, port: 24 }
+    calls:
+      testCall: { number: "9999 ; hangup all" }
+`;
+    const file = join(dir, "testcall.yaml");
+    await writeFile(file, text);
+    const config = await loadSiteConfig(file);
+    const { fileLocator } = await import("../../config/load.js");
+    const issues = await readinessConfigIssues(config, () => undefined, await fileLocator(file));
+    expect(issues).toEqual([
+      expect.objectContaining({ path: "devices.codec-1.calls.testCall.number", message: expect.stringContaining("expected a dial string"), line: 12 }),
+    ]);
   });
 });

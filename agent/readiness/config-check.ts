@@ -2,12 +2,14 @@
  * The readiness checks of a site file that need the drivers: each profiled device's expectations
  * pass its driver's profile schema and cross-check (a state the driver does not have, a channel its
  * options do not name), and every scene and fail-safe step names an action the driver has, with args
- * its schema accepts. Issues name the dotted path and, with a locator, the line.
+ * its schema accepts; and every codec's test call dials what the codec vocabulary's `call.dial` accepts.
+ * Issues name the dotted path and, with a locator, the line.
  */
 import type { SiteConfig } from "../../config/site.js";
 import { configErrorMap, zodIssuesToConfigIssues, type ConfigIssue } from "../../config/issues.js";
 import type { Locate } from "../../config/load.js";
 import type { DriverModule } from "../drivers.js";
+import { codecActionArgs } from "../../drivers/codec/vocabulary.js";
 
 type Path = (string | number)[];
 
@@ -68,6 +70,17 @@ export async function readinessConfigIssues(
           issues.push({ ...i, path: `${[...path, "args"].join(".")}${i.path === "" ? "" : `.${i.path}`}` });
         }
       }
+    }
+  }
+  for (const [id, dev] of Object.entries(config.devices)) {
+    const t = dev.calls?.testCall;
+    if (t === undefined) continue;
+    const path: Path = ["devices", id, "calls", "testCall"];
+    const dial = { number: t.number, protocol: t.protocol, ...(t.rateKbps !== undefined ? { rateKbps: t.rateKbps } : {}) };
+    const args = codecActionArgs["call.dial"].safeParse(dial, { error: configErrorMap });
+    if (args.success) continue;
+    for (const i of zodIssuesToConfigIssues(args.error.issues, dial, (p, k) => locate([...path, ...p], k))) {
+      issues.push({ ...i, path: `${path.join(".")}${i.path === "" ? "" : `.${i.path}`}` });
     }
   }
   return issues;
