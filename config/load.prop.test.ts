@@ -105,11 +105,13 @@ describe("parseSiteConfig properties", () => {
       fc.property(mutated, (text) => {
         if (check(text) !== "ok") failures++;
       }),
-      { numRuns: 600 },
+      { numRuns: 300 },
     );
     // Mutations must mostly break the file, or the property exercised nothing.
-    expect(failures).toBeGreaterThan(100);
-  });
+    expect(failures).toBeGreaterThan(50);
+    // CPU-bound and bounded by its runs (fixed seed, ~17 ms a parse of the whole example): a wall-clock
+    // limit would only measure how busy the machine is. Deeper runs: `npm run fuzz`.
+  }, 120_000);
 
   it("arbitrary text: a SiteConfig or a coded ConfigError, never another error", () => {
     const text = fc.oneof(
@@ -118,7 +120,7 @@ describe("parseSiteConfig properties", () => {
       fc.array(fc.constantFrom("site: s1\n", "broker:\n", "  url: mqtt://h:1\n", "devices:\n", "  - a\n", "  x: &a [*a]\n", "? k\n", "---\n", ":\n", "\t", "\"", "'", "{", "[", "*a", "&a", "!!set", "\n"), { maxLength: 12 }).map((a) => a.join("")),
     );
     fc.assert(fc.property(text, (t) => void check(t)), { numRuns: 600 });
-  });
+  }, 120_000);
 });
 
 /** Counterexamples the properties above found, kept as fixed cases (issue 9: keep the seeds). */
