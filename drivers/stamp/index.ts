@@ -14,3 +14,4 @@ export { actionArgs } from "./actions.js";
 export function createDriver(): Driver {
   return new StampDriver();
 }
+export { readiness } from "./readiness.js";
