@@ -35,7 +35,11 @@ export type StampState = {
   alarms: string[];
   /** Since start: datagrams too short or malformed to be a reflected packet. */
   malformed: number;
-  /** Since start: replies to a probe we never sent (or with another T1), and datagrams from another address or port. */
+  /**
+   * Since start: replies to a probe we never sent (or with another T1), and datagrams from another
+   * address or port the transport dropped (those queued before its socket was connected; after, the
+   * kernel drops them unseen).
+   */
   strangers: number;
   /** Clock ms of the last valid reply; null before the first. */
   lastReplyAt: number | null;
