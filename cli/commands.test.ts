@@ -22,7 +22,7 @@ const runnable = flatten(ROOT).filter((c) => c.run !== undefined);
 describe("every command's help", () => {
   it("covers the commands a technician can type", () => {
     expect(all.map((c) => c.spec.name)).toEqual([
-      "", "demo", "broker", "broker passwd", "broker acl", "agent", "sim", "ctl", "watch", "check",
+      "", "demo", "broker", "broker passwd", "broker acl", "reflector", "agent", "sim", "ctl", "watch", "check",
       "fleet", "fleet check", "discover", "doctor", "config", "config validate", "config schema", "help",
     ]);
   });

@@ -7,6 +7,7 @@ import { defineCommand } from "./spec.js";
 import type { Command } from "./help.js";
 import { brokerAclSpec, brokerPasswdSpec, brokerSpec } from "./specs/broker.js";
 import { checkSpec, ctlSpec, fleetCheckSpec, fleetSpec, watchSpec } from "./specs/operator.js";
+import { reflectorSpec } from "./specs/reflector.js";
 import { agentSpec, configSchemaSpec, configSpec, configValidateSpec, demoSpec, discoverSpec, doctorSpec, simSpec } from "./specs/site.js";
 
 export const helpSpec = defineCommand({
@@ -52,6 +53,7 @@ const commands: Command[] = [
       { spec: brokerAclSpec, run: async (argv) => (await import("./broker.js")).aclCommand(argv) },
     ],
   },
+  { spec: reflectorSpec, run: async (argv) => (await import("./reflector.js")).reflectorCommand(argv) },
   { spec: agentSpec, run: async (argv) => (await import("./agent.js")).agentCommand(argv) },
   { spec: simSpec, run: async (argv) => (await import("./sim.js")).simCommand(argv) },
   { spec: ctlSpec, run: async (argv) => (await import("./ctl.js")).ctlCommand(argv) },

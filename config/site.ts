@@ -12,7 +12,7 @@ import { checkCalls, deviceCallsSchema, siteCallsSchema } from "./calls.js";
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
 export const logLevelSchema = z.enum(LOG_LEVELS).describe("Log level: trace|debug|info|warn|error|silent.");
 
-export const DEVICE_KINDS = ["camera", "display", "ledwall", "audio", "crypto", "gpio", "codec"] as const;
+export const DEVICE_KINDS = ["camera", "display", "ledwall", "audio", "crypto", "gpio", "codec", "link"] as const;
 export const deviceKindSchema = z.enum(DEVICE_KINDS).describe("What the device is.");
 
 export const BAUD_RATES = [2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;

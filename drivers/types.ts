@@ -10,7 +10,7 @@ import type { EventEmitter } from "node:events";
 import type { z } from "zod";
 import type { Transport } from "./transport/types.js";
 
-export type DeviceKind = "camera" | "display" | "ledwall" | "audio" | "crypto" | "gpio" | "codec";
+export type DeviceKind = "camera" | "display" | "ledwall" | "audio" | "crypto" | "gpio" | "codec" | "link";
 
 /** Closed vocabulary of device health. */
 export type HealthStatus = "ok" | "degraded" | "unreachable" | "fault" | "unknown";
@@ -64,6 +64,12 @@ export type TimerHandle = unknown;
  */
 export interface Clock {
   now(): number;
+  /**
+   * The same time as `now()` (ms since the epoch) with sub-millisecond precision, for measurements
+   * finer than a millisecond (STAMP round trips on a LAN). Optional: absent, callers use `now()`.
+   * The system clock derives it from the monotonic clock, so two readings never go backwards.
+   */
+  preciseNow?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
   setInterval(fn: () => void, ms: number): TimerHandle;

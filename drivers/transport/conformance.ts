@@ -44,6 +44,7 @@ export function trackingClock(): Clock & { pending(): number } {
   const live = new Set<unknown>();
   return {
     now: () => Date.now(),
+    preciseNow: () => performance.timeOrigin + performance.now(),
     setTimeout: (fn, ms) => {
       const h = setTimeout(() => {
         live.delete(h);
