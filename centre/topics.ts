@@ -18,7 +18,7 @@ export const centreTopics = {
 
 const ts = z.number().int().nonnegative();
 
-export const CENTRE_HEALTH_CODES = ["database_down", "database_full", "database_refused", "backlog", "lost"] as const;
+export const CENTRE_HEALTH_CODES = ["database_down", "database_full", "database_refused", "lost", "stopped"] as const;
 
 export const CentreHealthSchema = z
   .object({
