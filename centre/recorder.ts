@@ -114,14 +114,16 @@ export class Recorder {
       ...(b.password === undefined ? {} : { password: b.password }),
       ...(b.ca === undefined ? {} : { ca: b.ca }),
       will: { topic: this.healthTopic, payload: Buffer.from(JSON.stringify({ status: "unreachable", code: "lost" } satisfies CentreHealth)), qos: 1, retain: true },
-      customHandleAcks: (topic, payload, packet, done) => this.receive(topic, payload, packet.retain, packet.messageId, () => done(0)),
     });
     this.client = client;
     this.acks = new DeferredAcks(client);
-    client.on("message", (topic, payload, packet) => {
-      // QoS 1 messages came through customHandleAcks already; a QoS 0 one (a publisher's choice) only comes here.
-      if (packet.qos === 0) this.receive(topic, payload, packet.retain, undefined, () => undefined);
-    });
+    // MQTT.js emits a QoS 1 message, then asks handleMessage, then writes its PUBACK (held by DeferredAcks).
+    client.on("message", (topic, payload, packet) => this.receive(topic, payload, packet.retain, packet.qos > 0 ? packet.messageId : undefined));
+    // MQTT.js's documented back-pressure hook: it reads the next packet only once this calls back.
+    client.handleMessage = (_packet, callback) => {
+      if (this.backlog < this.maxBacklog || this.stopping) callback();
+      else this.blocked.push(() => callback());
+    };
     client.on("error", (err) => this.log.warn({ err: err.message, code: (err as { code?: unknown }).code }, "mqtt error"));
     client.on("close", () => this.onClose());
     client.on("connect", (connack) => {
@@ -184,14 +186,13 @@ export class Recorder {
     await client?.endAsync(false);
   }
 
-  private receive(topic: string, payload: Buffer, retain: boolean, messageId: number | undefined, goOn: () => void): void {
-    if (this.stopping) return; // not acknowledged: the broker redelivers it to the next start
+  private receive(topic: string, payload: Buffer, retain: boolean, messageId: number | undefined): void {
+    // Held even while stopping: a held PUBACK is never sent, so the broker redelivers it to the next start.
     const ticket = messageId === undefined ? undefined : this.acks!.hold(messageId);
+    if (this.stopping) return;
     this.queue.push({ msg: { topic, payload, receivedAt: this.opts.clock.now(), retain }, ticket });
     this.counts.received++;
     this.wake?.();
-    if (this.backlog < this.maxBacklog) goOn();
-    else this.blocked.push(goOn); // MQTT.js reads nothing more until the backlog is under the bound
   }
 
   private onClose(): void {

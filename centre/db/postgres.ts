@@ -54,6 +54,11 @@ export function openPostgres(opts: PostgresOptions): Db & { readonly pool: pg.Po
     transaction: async (fn) => {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // The server going away mid-transaction is emitted on the client too; the failing query reports it.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const out = await fn(wrap(client));
@@ -68,6 +73,7 @@ export function openPostgres(opts: PostgresOptions): Db & { readonly pool: pg.Po
         }
         throw err;
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
     },

@@ -1,13 +1,13 @@
 /**
  * PUBACK only after commit, without reading one message at a time.
  *
- * MQTT.js hands the application a QoS 1 message through `customHandleAcks` and sends its PUBACK when
- * the callback is called; until then it reads nothing more from the socket. Calling back only after
- * the row is committed would commit one message per transaction and read nothing in between (a few
- * hundred messages a second on a real disk). So the callback is called at once, and the PUBACK that
- * MQTT.js then writes is held here (its `_sendPacket`, the one place every outgoing packet passes),
- * then written when the message's batch is committed. MQTT.js reads on meanwhile; the broker still
- * counts the message unacknowledged, and redelivers it if the centre goes away first.
+ * MQTT.js (protocol 3.1.1) emits a QoS 1 message, calls `handleMessage`, then writes the PUBACK, and
+ * reads the next packet only after that (`customHandleAcks` exists for MQTT 5 only, and delaying it
+ * would stall the reading the same way). Waiting for the commit there would commit one message per
+ * transaction with nothing read in between: a few hundred messages a second on a real disk. So the
+ * PUBACK that MQTT.js writes is held here (its `_sendPacket`, the one place every outgoing packet
+ * passes) and written when the message's batch is committed. MQTT.js reads on meanwhile; the broker
+ * still counts the message unacknowledged, and redelivers it if the centre goes away first.
  *
  * PUBACKs leave in the order the PUBLISHes came (MQTT 3.1.1 §4.6), since batches commit in order. A
  * PUBACK held across a disconnect is never sent: the message id belongs to the old connection, and the
