@@ -137,6 +137,7 @@ export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEnd
   async function listen(): Promise<void> {
     const s = createNetServer((socket) => {
       sockets.add(socket);
+      socket.setNoDelay(true); // as sshd does for an interactive session: no Nagle delay on each small reply
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", (err) => opts.errors.add(err, "ssh socket error"));
       server.injectSocket(socket);
