@@ -252,7 +252,7 @@ export class CiscoCodec {
     if (!m) return undefined;
     const channels: JObj[] = [];
     const add = (n: number, type: "Audio" | "Video", dir: "rx" | "tx", role: "Main" | "Presentation", f: { lossPct: number; jitterMs: number; rateKbps: number }) => {
-      const total = type === "Audio" ? 250 : Math.max(100, Math.round(((f.rateKbps * 1000) / 8 / 1100) * 5));
+      const total = type === "Audio" ? 250 : Math.max(100, Math.round(((f.rateKbps * 1000) / 8 / 1100) * 5 / 100) * 100); // ~1100-byte packets, whole hundreds
       const lost = Math.round((total * f.lossPct) / 100);
       const ch: JObj = {
         id: String(c.id * 100 + n),
