@@ -203,6 +203,18 @@ describe("Cisco driver against the simulator: room controls, registration, links
     await healthBecomes(driver, (h) => h.status === "ok", 8000);
   });
 
+  it("garbage before every reply is skipped; the codec's sessions all taken: unreachable/session_limit", async () => {
+    const { sim, driver } = await ssh({ maxSessions: 1 });
+    sim.faults.garbage = true;
+    await run(driver, "volume.set", { percent: 12 });
+    expect((await driver.poll()).volume).toBe(12);
+    sim.faults.garbage = false;
+    const second = await startDriver({ transport: { type: "ssh", host: "127.0.0.1", port: sim.port!, username: "admin", password: "cisco", hostFingerprint: sim.hostFingerprint }, options: { ...base, connectTimeoutMs: 800 }, createDriver: () => new CiscoDriver() } as never);
+    cleanups.push(() => second.driver.stop());
+    await healthBecomes(second.driver as unknown as CiscoDriver, (h) => h.code === "session_limit");
+    expect(second.driver.health.status).toBe("unreachable");
+  });
+
   it("a bad SSH password: fault/auth_failed, and the password is in no log, health or state", async () => {
     const { sim, driver, started } = await ssh({}, { connectTimeoutMs: 800 }, "Wr0ng-Pa55");
     await healthBecomes(driver, (h) => h.status === "fault" && h.code === "auth_failed");
