@@ -4,6 +4,7 @@
  * (simulators/codec-mcu) as the far side of every call. The spec comes from tests or from a site
  * file's `simulator.options`; it is validated here with messages that name the field.
  */
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { systemClock } from "../../drivers/clock.js";
 import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
@@ -270,12 +271,12 @@ export async function startCiscoSimulator(spec: CiscoSimulatorSpec): Promise<Cis
 }
 
 /** `roomgate sim`: the simulator on the endpoint a site file's device transport names. */
-export const startFromSite: StartFromSite = (transport, options, runtime = {}) => {
+export const startFromSite: StartFromSite = async (transport, options, runtime = {}) => {
   const rt = { ...(runtime.clock ? { clock: runtime.clock } : {}), ...(runtime.logger ? { logger: runtime.logger } : {}) };
   if (transport.type === "ssh") {
-    // The transport's user logs in; its password is the codec's unless the simulator options say otherwise.
-    const pw = typeof transport.password === "string" ? { password: transport.password } : {};
-    return startCiscoSimulator({ link: "ssh", host: transport.host, port: transport.port, username: transport.username, ...pw, ...options, ...rt });
+    // The transport's user logs in with the transport's password, unless the simulator options say otherwise.
+    const password = transport.password ?? (transport.passwordFile ? ((await readFile(transport.passwordFile, "utf8")).split(/\r?\n/)[0] ?? "") : undefined);
+    return startCiscoSimulator({ link: "ssh", host: transport.host, port: transport.port, username: transport.username, ...(password !== undefined ? { password } : {}), ...options, ...rt });
   }
   if (transport.type === "tcp") return startCiscoSimulator({ link: "tcp", host: transport.host, port: transport.port, ...options, ...rt });
   if (transport.type === "serial") return startCiscoSimulator({ link: "serial", devicePath: transport.path, baudRate: transport.baudRate, ...options, ...rt });
