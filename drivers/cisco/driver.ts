@@ -292,8 +292,16 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
   }
 
   private async sync(r: Running): Promise<void> {
-    if (r.o.keepalive === "heartbeat") await this.command(["Peripherals", "Connect"], { ID: r.peripheralId, Name: "roomgate", Type: "ControlSystem" }, undefined, true);
-    for (const expr of FEEDBACK) await this.request((id) => xFeedback("register", expr, id), undefined, undefined, true);
+    // A refusal (an older codec without an expression or without Peripherals) costs that feature, not the session.
+    const refusedOk = (what: string) => (e: unknown) => {
+      if (!(e instanceof DeviceError) || e.code !== "device_error") throw e;
+      r.log.warn({ what, err: e.message }, "the codec refused part of the set-up; going on without it");
+    };
+    if (r.o.keepalive === "heartbeat") await this.command(["Peripherals", "Connect"], { ID: r.peripheralId, Name: "roomgate", Type: "ControlSystem" }, undefined, true).catch(refusedOk("Peripherals Connect"));
+    for (const expr of FEEDBACK) {
+      const body = await this.request((id) => xFeedback("register", expr, id), undefined, undefined, true);
+      if (body.type === "command" && body.status !== "OK") refusedOk(expr)(new DeviceError("device_error", body.reason ?? body.status));
+    }
     await this.readAll(true);
   }
 
