@@ -30,8 +30,8 @@ async function sim(spec: Record<string, unknown> = {}): Promise<CiscoSimHandle> 
   return s;
 }
 
-async function ours(port: number, s: CiscoSimHandle): Promise<Driver> {
-  const started = await startDriver({ transport: { type: "ssh", host: "127.0.0.1", port, username: "admin", password: "cisco", hostFingerprint: s.hostFingerprint }, options, createDriver: () => new CiscoDriver() as never } as never);
+async function ours(port: number, s: CiscoSimHandle, extra: Record<string, unknown> = {}): Promise<Driver> {
+  const started = await startDriver({ transport: { type: "ssh", host: "127.0.0.1", port, username: "admin", password: "cisco", hostFingerprint: s.hostFingerprint }, options: { ...options, ...extra }, createDriver: () => new CiscoDriver() as never } as never);
   cleanups.push(() => started.driver.stop());
   return started.driver;
 }
@@ -102,7 +102,7 @@ async function relay(target: number) {
 describe("jsxapi 6.0.0 measured against the conformance faults", () => {
   it("no request deadline: a status read of a codec that stopped answering is still pending when our driver has timed out, and after the link closes", async () => {
     const s = await sim();
-    const driver = await ours(s.port!, s);
+    const driver = await ours(s.port!, s, { keepaliveMs: 0 }); // only the poll's own deadline is measured here
     const { xapi, seen } = theirs(s.port!);
     await when(xapi, ["ready"], () => seen.ready);
     s.faults.silent = true;
