@@ -107,7 +107,7 @@ export const deviceConfigSchema = z
       .string()
       .min(1)
       .regex(/^[a-z0-9-]+$/, "expected a protocol name such as visca")
-      .describe("Protocol (driver) name, e.g. visca, onvif, mdc, novastar, tesira, x32, enc1, firmata."),
+      .describe("Protocol (driver) name, e.g. visca, onvif, mdc, novastar, tesira, x32, enc1, firmata, cisco."),
     room: idSchema.optional().describe("Room id; must be a key of `rooms` when `rooms` is given."),
     name: z.string().min(1).max(200).optional().describe("Human-readable name."),
     pollIntervalMs: z.number().int().min(200).optional().describe("Overrides agent.pollIntervalMs for this device."),

@@ -27,6 +27,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   enc1: () => import("./enc1/index.js"),
   firmata: () => import("./firmata/index.js"),
   stamp: () => import("./stamp/index.js"),
+  cisco: () => import("./cisco/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);

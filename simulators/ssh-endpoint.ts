@@ -38,7 +38,7 @@ export interface SshEndpointOptions {
   port: number;
   /** User name -> password. */
   users: Record<string, string>;
-  /** At most this many shells at once; the next login is refused at the shell request. Default 4. */
+  /** At most this many shells at once; the next login is refused at the shell request. Default 4. Read at every shell request (a getter may change it). */
   maxSessions?: number;
   errors: ErrorSink;
   /** Called for every new shell. */
@@ -61,7 +61,6 @@ export interface SshEndpoint {
 
 export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEndpoint> {
   const host = opts.host ?? "127.0.0.1";
-  const maxSessions = opts.maxSessions ?? 4;
   const hostKey = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "sec1", format: "pem" }) as string;
   const parsed = utils.parseKey(hostKey);
   if (parsed instanceof Error) throw parsed;
@@ -108,7 +107,7 @@ export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEnd
         session.on("pty", (ok) => ok?.());
         session.on("env", (ok) => ok?.());
         session.on("shell", (ok, reject) => {
-          if (live.size >= maxSessions) return reject?.();
+          if (live.size >= (opts.maxSessions ?? 4)) return reject?.();
           const channel = ok();
           live.add(channel);
           const handlers = opts.onShell({
@@ -138,6 +137,7 @@ export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEnd
   async function listen(): Promise<void> {
     const s = createNetServer((socket) => {
       sockets.add(socket);
+      socket.setNoDelay(true); // as sshd does for an interactive session: no Nagle delay on each small reply
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", (err) => opts.errors.add(err, "ssh socket error"));
       server.injectSocket(socket);

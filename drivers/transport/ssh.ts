@@ -99,6 +99,9 @@ export class SshTransport extends ReconnectingTransport {
         finish(prompts.map(() => password));
       });
       client.on("ready", () => {
+        // An API session is a stream of small requests and replies: like OpenSSH's interactive
+        // sessions, no Nagle delay (with it each round trip waits on the peer's delayed ACK).
+        client.setNoDelay(true);
         client.shell(false, (err, channel) => {
           if (err) return fail(Object.assign(err, { code: (err as { code?: string }).code ?? "shell_refused" }));
           this.channel = channel;
@@ -112,6 +115,11 @@ export class SshTransport extends ReconnectingTransport {
             // The shell ended (the codec logged us out): the link is lost even if TCP stays up.
             if (this.channel === channel) client.end();
           });
+          // A codec prints its welcome (Cisco: `*r Login successful` ... `OK`) the moment the shell
+          // opens, before the base has marked the link open and before anyone listens: bytes that
+          // early would be dropped. Hold the channel until the open status has gone out.
+          channel.pause();
+          this.once("status", () => setImmediate(() => channel.resume()));
           settled = true;
           this.clock.clearTimeout(deadline);
           resolve();
