@@ -105,6 +105,16 @@ export class SshTransport extends ReconnectingTransport {
           channel.on("data", (chunk: Buffer) => {
             if (this.channel === channel) this.received(chunk);
           });
+          // A device greets as the shell opens (a codec's banner), often in the same packet as the
+          // channel's confirmation: those bytes would reach the base before it reports open, and be
+          // dropped. Hold them in the channel until then.
+          channel.pause();
+          const resume = (s: { state: string }): void => {
+            if (s.state !== "open" && s.state !== "closed" && s.state !== "backoff") return;
+            this.off("status", resume);
+            if (s.state === "open" && this.channel === channel) channel.resume();
+          };
+          this.on("status", resume);
           channel.stderr.on("data", (chunk: Buffer) => {
             if (this.channel === channel) this.received(chunk);
           });
