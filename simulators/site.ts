@@ -26,6 +26,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   tesira: () => import("./tesira/index.js"),
   enc1: () => import("./enc1/index.js"),
   firmata: () => import("./firmata/index.js"),
+  poly: () => import("./poly/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
