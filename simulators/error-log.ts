@@ -3,8 +3,8 @@ import type { Logger } from "../drivers/types.js";
 /**
  * Errors a simulator endpoint meets while running (socket errors, write failures, model bugs).
  * They must never crash the process, and never vanish either: kept here (bounded) for tests and
- * `describe()`, and logged when a logger was given. Shared by simulators written after the
- * per-simulator copies (visca, novastar, mdc, enc1 each keep an identical errors.ts).
+ * `describe()`, and logged when a logger was given. One for every simulator (each one's
+ * errors.ts re-exports it).
  */
 export class ErrorLog {
   private readonly items: Error[] = [];
