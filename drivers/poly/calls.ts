@@ -12,7 +12,7 @@
  *   reply `dialing manual` carries no id) settles it when it connects or ends.
  */
 import type { CallEnded, CallQuality, CallState, CodecCall } from "../codec/vocabulary.js";
-import type { CallLine, ConnStatus } from "./lines.js";
+import type { CallLine, ConnStatus, PolyLine } from "./lines.js";
 import type { LossSample } from "./stats.js";
 
 /** Q.850 cause values as a summary ([A]: the API gives `<causecode>`, its values are the ITU's). */
@@ -126,6 +126,22 @@ export class CallBook {
   /** The hang-up was refused: those ends are no longer ours. */
   notHangingUp(ids: readonly string[]): void {
     for (const id of ids) this.localHangups.delete(id);
+  }
+
+  /** Whatever a line says about calls (a reply or a push). */
+  apply(l: PolyLine): void {
+    switch (l.kind) {
+      case "callstatus":
+        return this.update(l.call, l.cause);
+      case "callinfo":
+        return this.update(l.call);
+      case "cs":
+        return this.cs(l.id, l.state, l.dialstr, l.rateKbps);
+      case "callEvent":
+        return this.event(l.event, l.id, l);
+      default:
+        return;
+    }
   }
 
   /** A callstatus notification or a callinfo line. */

@@ -18,7 +18,7 @@ import { CODEC_STATE_FIELDS, type CodecState } from "../codec/vocabulary.js";
 import { TelnetFilter } from "../telnet.js";
 import { openWithin } from "../transport/open-within.js";
 import type { TransportStatus } from "../transport/types.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvents, Health, Logger, TimerHandle } from "../types.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvents, Health, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import { buildActions } from "./actions.js";
 import { CallBook } from "./calls.js";
@@ -31,6 +31,7 @@ import { parsePolyOptions, readPassword, type PolyOptions } from "./options.js";
 import { Reader } from "./reader.js";
 import { PolySession } from "./session.js";
 import { applyLine, cloneState, initialState } from "./state.js";
+import { Upkeep } from "./upkeep.js";
 
 /** At most one `garbled_line` / `dropped_line` event per this many ms; the rest are only logged at debug. */
 export const REPORT_INTERVAL_MS = 10_000;
@@ -48,8 +49,7 @@ interface Running {
   reader: Reader;
   calling: Calling;
   setup: Promise<void> | null;
-  keepalive?: TimerHandle;
-  reregister?: TimerHandle;
+  upkeep: Upkeep;
   detach(): void;
 }
 
@@ -139,7 +139,15 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
       ctx.signal.removeEventListener("abort", onAbort);
     };
     const telnet = transport.kind === "tcp" ? new TelnetFilter() : null;
-    this.run = { ctx, options, log, clock, framer: new PolyFramer(options.maxLineLength), telnet, session, link, calls, reader, calling, setup: null, detach };
+    const upkeep = new Upkeep(clock, options, {
+      keepalive: () => this.keepalive(),
+      reregister: () =>
+        reader.register().then(
+          () => this.run?.upkeep.registered(),
+          (e: unknown) => log.warn({ err: (e as Error).message }, "registering again failed; the next login registers"),
+        ),
+    });
+    this.run = { ctx, options, log, clock, framer: new PolyFramer(options.maxLineLength), telnet, session, link, calls, reader, calling, setup: null, upkeep, detach };
     this.stopping = null;
 
     const t0 = clock.now();
@@ -163,7 +171,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     this.stopping = (async () => {
       r.detach();
       this.linkOpen = false;
-      this.clearTimers(r);
+      r.upkeep.stop();
       r.link.dispose();
       r.calling.dispose(new DeviceError("cancelled", "driver stopped"));
       r.session.clear(new DeviceError("cancelled", "driver stopped"));
@@ -214,7 +222,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
       this.requireOpen();
       throw new DeviceError("timeout", `the codec's session is not logged in within ${timeoutMs} ms`, { stage: "login" });
     }
-    this.disarmKeepalive(r);
+    r.upkeep.busy();
     try {
       const lines = await r.session.request(c, signal ? { timeoutMs, signal } : { timeoutMs });
       if (this.timedOut !== null) {
@@ -232,7 +240,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
       }
       throw e;
     } finally {
-      if (this.run === r && r.session.pending === 0) this.armKeepalive(r);
+      if (this.run === r && r.session.pending === 0 && r.link.ready) r.upkeep.idle();
     }
   }
 
@@ -265,23 +273,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
   /** What a line says, whoever asked: state and calls. */
   private mean(r: Running, l: PolyLine): void {
     if (applyLine(this.state, l)) this.changed();
-    switch (l.kind) {
-      case "callstatus":
-        return r.calls.update(l.call, l.cause);
-      case "callinfo":
-        return r.calls.update(l.call);
-      case "cs":
-        return r.calls.cs(l.id, l.state, l.dialstr, l.rateKbps);
-      case "callEvent": {
-        const extra: { rateKbps?: number; name?: string; dialstr?: string } = {};
-        if (l.rateKbps !== undefined) extra.rateKbps = l.rateKbps;
-        if (l.name !== undefined) extra.name = l.name;
-        if (l.dialstr !== undefined) extra.dialstr = l.dialstr;
-        return r.calls.event(l.event, l.id, extra);
-      }
-      default:
-        return;
-    }
+    r.calls.apply(l);
   }
 
   private onReady(b: Banner, again: boolean): void {
@@ -312,13 +304,13 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     }
     if (this.run !== r) return;
     this.recomputeHealth();
-    this.armReregister(r);
+    r.upkeep.registered();
   }
 
   private onLoggedOut(why: "reboot" | "prompt"): void {
     const r = this.run;
     if (!r) return;
-    this.disarmKeepalive(r);
+    r.upkeep.stop();
     r.session.clear(new DeviceError("not_connected", why === "reboot" ? "the codec is rebooting" : "the codec logged the session out"));
     if (why === "reboot") {
       this.rebooting = true;
@@ -355,7 +347,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     }
     if (!this.linkOpen) return;
     this.linkOpen = false;
-    this.clearTimers(r);
+    r.upkeep.stop();
     r.link.closed();
     r.session.clear(new DeviceError("not_connected", `transport ${s.state}`));
     r.log.warn({ state: s.state, error: s.error }, "transport left open");
@@ -405,41 +397,17 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     });
   }
 
-  private armKeepalive(r: Running): void {
-    this.disarmKeepalive(r);
-    if (r.options.keepaliveMs <= 0 || !r.link.ready) return;
-    r.keepalive = r.clock.setTimeout(() => {
-      r.keepalive = undefined;
-      this.send(cmd.callinfoAll, r.options.timeoutMs).catch((e: unknown) => {
-        if (!(e instanceof DeviceError) || e.code !== "timeout" || this.run !== r) return;
-        r.log.warn({ err: e.message }, "keepalive unanswered; resetting the link");
-        r.ctx.transport.reset?.("keepalive unanswered");
-      });
-    }, r.options.keepaliveMs);
-  }
-
-  private disarmKeepalive(r: Running): void {
-    if (r.keepalive !== undefined) r.clock.clearTimeout(r.keepalive);
-    r.keepalive = undefined;
-  }
-
-  private armReregister(r: Running): void {
-    if (r.reregister !== undefined) r.clock.clearTimeout(r.reregister);
-    r.reregister = undefined;
-    if (r.options.reregisterMs <= 0) return;
-    r.reregister = r.clock.setTimeout(() => {
-      r.reregister = undefined;
-      r.reader.register().then(
-        () => this.run === r && this.armReregister(r),
-        (e: unknown) => r.log.warn({ err: (e as Error).message }, "registering again failed; the next login registers"),
-      );
-    }, r.options.reregisterMs);
-  }
-
-  private clearTimers(r: Running): void {
-    this.disarmKeepalive(r);
-    if (r.reregister !== undefined) r.clock.clearTimeout(r.reregister);
-    r.reregister = undefined;
+  /** An idle session: `callinfo all` (P2); unanswered, the link is reset (a half-open TCP session is dropped and reopened). */
+  private async keepalive(): Promise<void> {
+    const r = this.run;
+    if (!r || !r.link.ready) return;
+    try {
+      await this.send(cmd.callinfoAll, r.options.timeoutMs);
+    } catch (e) {
+      if (!(e instanceof DeviceError) || e.code !== "timeout" || this.run !== r) return;
+      r.log.warn({ err: e.message }, "keepalive unanswered; resetting the link");
+      r.ctx.transport.reset?.("keepalive unanswered");
+    }
   }
 
   /** Events about bad input, at most one per type per REPORT_INTERVAL_MS. */
