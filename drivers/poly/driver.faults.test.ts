@@ -1,6 +1,6 @@
 /**
  * The Poly driver against the Poly simulator's faults, on real links: registration lost and back,
- * a reboot (NUL, the prompt again) over telnet and RS-232, a refused password over telnet and SSH
+ * a reboot (NUL, the prompt or banner again) over telnet, RS-232 and SSH, a refused password over telnet and SSH
  * (never provoking a lockout, never showing the password), garbage and silence, and the pace of
  * commands. Every wait is on an event and bounded.
  */
@@ -42,8 +42,8 @@ describe("Poly driver: faults", () => {
     expect(r.driver.health.status).toBe("ok");
   });
 
-  for (const link of ["tcp", "serial"] as const) {
-    it(`reboot over ${link}: NUL, the prompt again, a new login, and every registration made again`, async () => {
+  for (const link of ["tcp", "serial", "ssh"] as const) {
+    it(`reboot over ${link}: NUL, the prompt (SSH: the banner) again, a new login, and every registration made again`, async () => {
       const r = await rig(cleanups, link, { bootMs: 300 });
       const session = () => [...r.sim.codec.sessions][0]!;
       expect([...session().notify].sort()).toEqual(["callstatus", "linestatus", "mutestatus"]);
@@ -57,7 +57,7 @@ describe("Poly driver: faults", () => {
       await healthIs(r.driver, (h) => h.status === "unreachable" && h.code === "rebooting");
       await healthIs(r.driver, (h) => h.status === "ok");
       await eventually(() => REGISTRATIONS.every((c) => since(r, from).includes(c)), "every registration made again");
-      expect(r.sim.codec.logins).toBe(2);
+      expect(r.sim.codec.logins).toBe(link === "ssh" ? 0 : 2); // over SSH the transport logged in, once
       expect([...session().notify].sort()).toEqual(["callstatus", "linestatus", "mutestatus"]);
       expect([...session().registered].sort()).toEqual(["callstate", "mute", "sleep", "vcbutton", "volume"]);
       // And they work: a change at the codec is pushed again.
@@ -73,6 +73,12 @@ describe("Poly driver: faults", () => {
     await healthIs(r.driver, (h) => h.code === "rebooting");
     await healthIs(r.driver, (h) => h.status === "ok");
     expect(r.records.filter((x) => x.msg === "the codec refused a read")).toEqual([]);
+  });
+
+  it("a unit that asks `Username:` first gets the user name, then the password", async () => {
+    const r = await rig(cleanups, "tcp", { askUsername: true, username: "operator" }, { username: "operator" });
+    expect(r.driver.health.status).toBe("ok");
+    expect([r.sim.codec.logins, r.sim.codec.failedLogins]).toEqual([1, 0]);
   });
 
   it("a wrong password: fault/auth_failed, one attempt per authRetryMs, and the password never shows", async () => {
