@@ -31,6 +31,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   firmata: () => import("../drivers/firmata/index.js"),
   stamp: () => import("../drivers/stamp/index.js"),
   cisco: () => import("../drivers/cisco/index.js"),
+  poly: () => import("../drivers/poly/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

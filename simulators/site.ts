@@ -28,6 +28,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   firmata: () => import("./firmata/index.js"),
   stamp: () => import("./stamp/index.js"),
   cisco: () => import("./cisco/index.js"),
+  poly: () => import("./poly/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);

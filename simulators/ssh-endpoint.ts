@@ -136,8 +136,10 @@ export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEnd
   /** ssh2's Server wraps a net.Server; we own the listener so unplug can cut every socket. */
   async function listen(): Promise<void> {
     const s = createNetServer((socket) => {
+      // A shell answers a command in small writes (the echo, then the reply): without this, Nagle
+      // holds the second until the client's delayed ACK, 40-90 ms per command on loopback.
+      socket.setNoDelay(true);
       sockets.add(socket);
-      socket.setNoDelay(true); // as sshd does for an interactive session: no Nagle delay on each small reply
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", (err) => opts.errors.add(err, "ssh socket error"));
       server.injectSocket(socket);

@@ -108,6 +108,17 @@ export class SshTransport extends ReconnectingTransport {
           channel.on("data", (chunk: Buffer) => {
             if (this.channel === channel) this.received(chunk);
           });
+          // A device greets as the shell opens (a codec's banner: Poly's `Hi, my name is`, Cisco's
+          // `*r Login successful` ... `OK`), often in the same packet as the channel's confirmation:
+          // those bytes would reach the base before it reports open, and be dropped. Hold them in the
+          // channel until then.
+          channel.pause();
+          const resume = (s: { state: string }): void => {
+            if (s.state !== "open" && s.state !== "closed" && s.state !== "backoff") return;
+            this.off("status", resume);
+            if (s.state === "open" && this.channel === channel) channel.resume();
+          };
+          this.on("status", resume);
           channel.stderr.on("data", (chunk: Buffer) => {
             if (this.channel === channel) this.received(chunk);
           });
@@ -115,11 +126,6 @@ export class SshTransport extends ReconnectingTransport {
             // The shell ended (the codec logged us out): the link is lost even if TCP stays up.
             if (this.channel === channel) client.end();
           });
-          // A codec prints its welcome (Cisco: `*r Login successful` ... `OK`) the moment the shell
-          // opens, before the base has marked the link open and before anyone listens: bytes that
-          // early would be dropped. Hold the channel until the open status has gone out.
-          channel.pause();
-          this.once("status", () => setImmediate(() => channel.resume()));
           settled = true;
           this.clock.clearTimeout(deadline);
           resolve();
