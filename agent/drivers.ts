@@ -29,6 +29,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   tesira: () => import("../drivers/tesira/index.js"),
   enc1: () => import("../drivers/enc1/index.js"),
   firmata: () => import("../drivers/firmata/index.js"),
+  snmp: () => import("../drivers/snmp-switch/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);
