@@ -61,7 +61,6 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
   private polling: Promise<SwitchState> | null = null;
   private probeTimer: TimerHandle | undefined;
   private probeDelay = PROBE_MIN_MS;
-  private restoreTimer: TimerHandle | undefined;
   private garbledReported = false;
 
   constructor() {
@@ -110,9 +109,7 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
     if (!r) return;
     this.run = null;
     if (this.probeTimer !== undefined) r.clock.clearTimeout(this.probeTimer);
-    if (this.restoreTimer !== undefined) r.clock.clearTimeout(this.restoreTimer);
     this.probeTimer = undefined;
-    this.restoreTimer = undefined;
     r.traps?.close();
     r.link.close();
     await r.ctx.transport.close();
@@ -395,25 +392,17 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
     }
   }
 
-  /** Switches on the ports whose cycle a previous run (or a failed write) left unfinished, once due. */
+  /**
+   * Switches on the ports whose cycle a previous run (or a failed write) left unfinished, at once:
+   * after a restart the cycle's `until` has lost its meaning (the time the agent was away counts as
+   * off time too), and a device left dark longer than asked is the failure to avoid.
+   */
   private async restorePending(): Promise<void> {
     const r = this.run;
     if (!r) return;
-    const now = r.clock.now();
-    let next: number | undefined;
     for (const c of r.intents.list()) {
       if (this.cycling.has(c.port) || this.restoring.has(c.port)) continue;
-      if (c.until > now) {
-        next = Math.min(next ?? Infinity, c.until);
-        continue;
-      }
       void this.restoreOne(r, c);
-    }
-    if (next !== undefined && this.restoreTimer === undefined) {
-      this.restoreTimer = r.clock.setTimeout(() => {
-        this.restoreTimer = undefined;
-        void this.restorePending();
-      }, next - now);
     }
   }
 

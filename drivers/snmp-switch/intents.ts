@@ -2,14 +2,14 @@
  * Durable intent of a power-cycle (part D [A]: PoE admin values persist across a switch reboot, so a
  * port left off by an agent that died half-way stays off for good). Before a port goes off, `{port,
  * ifIndex, until}` is written to the device's durable record; it is removed once the port is on
- * again. The next start switches on every port still listed, once its `until` has passed.
+ * again. The next start switches on every port still listed as soon as the switch answers.
  */
 import type { DurableStore, Logger } from "../types.js";
 
 export interface CycleIntent {
   port: string;
   ifIndex: number;
-  /** Clock ms when the power should be back on. */
+  /** Clock ms when the power was to be back on (for the log: a restart switches the port on at once). */
   until: number;
 }
 

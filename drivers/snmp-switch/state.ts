@@ -31,7 +31,7 @@ export interface PortState {
   neighbour: LldpNeighbour | null;
 }
 
-export interface SwitchState {
+export type SwitchState = {
   sysDescr: string | null;
   upTimeS: number | null;
   ports: Record<string, PortState>;
@@ -44,7 +44,7 @@ export interface SwitchState {
   cycling: string[];
   /** Values that came back with a type the MIB does not allow (ignored). */
   badValues: number;
-}
+};
 
 export function emptyPort(ifIndex: number, isProtected: boolean): PortState {
   return {
