@@ -58,6 +58,8 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
   /** Ports a running port.powercycle owns (their intent is not restored behind its back). */
   private readonly cycling = new Set<string>();
   private readonly restoring = new Set<string>();
+  /** Ports the agent just powered: their device is booting; no `{port}-down` until this clock time. */
+  private readonly booting = new Map<string, number>();
   private polling: Promise<SwitchState> | null = null;
   private probeTimer: TimerHandle | undefined;
   private probeDelay = PROBE_MIN_MS;
@@ -306,8 +308,10 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
 
   /** `{port}-down` while oper is down, unless the port was shut on purpose (admin down, PoE off, a cycle). */
   private linkAlarm(name: string, s: PortState): AlarmChange[] {
-    const deliberate = s.admin === "down" || s.poe?.enabled === false || this.cycling.has(name) || this.run?.intents.has(name) === true;
     const down = s.oper !== null && s.oper !== "up" && s.oper !== "testing" && s.oper !== "dormant";
+    const bootUntil = this.booting.get(name);
+    if (bootUntil !== undefined && (!down || (this.run !== null && this.run.clock.now() > bootUntil))) this.booting.delete(name);
+    const deliberate = s.admin === "down" || s.poe?.enabled === false || this.cycling.has(name) || this.run?.intents.has(name) === true || this.booting.has(name);
     const c = this.alarms.set(`${name}-down`, down && !deliberate, "major");
     return c ? [c] : [];
   }
@@ -345,6 +349,7 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
     const ref = await r.reader.poeRef(p);
     if (!ref) throw new DeviceError("device_error", `port ${p.name} has no PoE row on this switch (variant ${r.o.variant})`);
     await r.link.set([VARIANTS[r.o.variant].write(ref, on)]);
+    if (on) this.booting.set(p.name, r.clock.now() + r.o.linkGraceMs);
     const s = this.state.ports[p.name];
     if (s) this.state.ports = { ...this.state.ports, [p.name]: { ...s, poe: { ...(s.poe ?? { detection: null, class: null, powerW: null }), enabled: on } } };
   }

@@ -53,6 +53,13 @@ export const snmpSwitchOptionsSchema = z
     timeoutMs: z.number().int().min(50).max(60_000).default(2000).describe("Deadline of one SNMP request."),
     maxVarbinds: z.number().int().min(1).max(100).default(20).describe("Most varbinds in one GET (a switch answers tooBig above its limit)."),
     deliverTimeoutMs: z.number().int().min(100).max(300_000).default(30_000).describe("port.powercycle: how long to wait for deliveringPower after power is back."),
+    linkGraceMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(60_000)
+      .describe("After the agent powers a port (on, or at the end of a cycle), how long its device may take to boot and link up before `{port}-down` is raised [A]."),
     statusWatchMs: z.number().int().min(20).max(10_000).default(250).describe("How often PoE status is read while an action waits for it."),
   })
   .superRefine((o, ctx) => {
