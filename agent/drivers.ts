@@ -32,6 +32,7 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   stamp: () => import("../drivers/stamp/index.js"),
   cisco: () => import("../drivers/cisco/index.js"),
   poly: () => import("../drivers/poly/index.js"),
+  snmp: () => import("../drivers/snmp-switch/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

@@ -78,8 +78,10 @@ export async function checkStateDir(stateDir: string, outboxMaxBytes: number): P
 export async function checkSecrets(config: SiteConfig): Promise<CheckResult> {
   const files = [config.broker.passwordFile, config.broker.tls?.keyFile];
   for (const dev of Object.values(config.devices)) {
-    const f = (dev.options as { passwordFile?: unknown }).passwordFile;
-    if (typeof f === "string") files.push(f);
+    for (const key of ["passwordFile", "communityFile", "authKeyFile", "privKeyFile", "trapCommunityFile"]) {
+      const f = (dev.options as Record<string, unknown>)[key];
+      if (typeof f === "string") files.push(f);
+    }
   }
   const present = files.filter((f): f is string => f !== undefined);
   const open: string[] = [];

@@ -64,7 +64,7 @@ describe("parseSiteConfig", () => {
     const text = BASE.replace("kind: camera", "kind: projector").replace("type: serial", "type: usb");
     const lines = errorOf(() => parseSiteConfig(text, "x.yaml")).message.split("\n");
     expect(lines).toEqual([
-      'x.yaml: devices.cam-main.kind: expected one of camera|display|ledwall|audio|crypto|gpio|codec|link; got "projector" (line 6, column 11)',
+      'x.yaml: devices.cam-main.kind: expected one of camera|display|ledwall|audio|crypto|gpio|codec|link|switch; got "projector" (line 6, column 11)',
       'x.yaml: devices.cam-main.transport.type: expected one of serial|udp|tcp|http|ssh; got "usb" (line 9, column 13)',
     ]);
   });

@@ -29,6 +29,7 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   stamp: () => import("./stamp/index.js"),
   cisco: () => import("./cisco/index.js"),
   poly: () => import("./poly/index.js"),
+  snmp: () => import("./snmp-switch/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
@@ -157,18 +158,45 @@ interface OutputSource {
   onOutput(fn: (pin: number, value: 0 | 1) => void): () => void;
 }
 
+/** A switch simulator that reports its ports' PoE power (the SNMP one), by ifIndex. */
+interface PortPowerSource {
+  onPortPower(fn: (ifIndex: number, powered: boolean) => void): () => void;
+}
+
+/** Takes the fed simulator off or back on the network, logging a failure. */
+function switchFed(fed: SimHandle, id: string, powered: boolean, via: Record<string, string>, logger: Logger): void {
+  logger.info({ device: id, ...via, powered }, "simulated power");
+  void (powered ? fed.replug() : fed.unplug()).catch((err: unknown) => logger.warn({ device: id, err: (err as Error).message }, "simulated power switch failed"));
+}
+
 /**
- * A simulated device fed by a relay of a simulated GPIO board goes dark (unplugged) while the relay
- * is off and comes back when it is on again, so a power-cycle is visible end to end. A relay's "on"
- * powers its load: pin high for a normally-open (NO) relay, pin low for a normally-closed one (NC).
+ * A simulated device fed by a relay of a simulated GPIO board, or by a PoE port of a simulated
+ * switch, goes dark (unplugged) while its power is off and comes back when it is on again, so a
+ * power-cycle is visible end to end. A relay's "on" powers its load: pin high for a normally-open
+ * (NO) relay, pin low for a normally-closed one (NC). A PoE port powers its load while it delivers power.
  */
 function wirePower(config: SiteConfig, devices: ReadonlyMap<string, SimHandle>, logger: Logger): (() => void)[] {
   const offs: (() => void)[] = [];
   for (const [id, dev] of Object.entries(config.devices)) {
     const power = dev.power;
     const fed = devices.get(id);
+    if (power && fed && "port" in power) {
+      const sw = devices.get(power.device) as (SimHandle & Partial<PortPowerSource>) | undefined;
+      const entry = (config.devices[power.device]?.options.ports as Record<string, number | { ifIndex?: number }> | undefined)?.[power.port];
+      const ifIndex = typeof entry === "number" ? entry : entry?.ifIndex;
+      if (!sw?.onPortPower || ifIndex === undefined) continue;
+      let poweredNow = true;
+      offs.push(
+        sw.onPortPower((i, powered) => {
+          if (i !== ifIndex || powered === poweredNow) return;
+          poweredNow = powered;
+          switchFed(fed, id, powered, { port: `${power.device}/${power.port}` }, logger);
+        }),
+      );
+      continue;
+    }
     const board = power ? (devices.get(power.device) as (SimHandle & Partial<OutputSource>) | undefined) : undefined;
-    if (!power || !fed || !board?.onOutput) continue;
+    if (!power || !fed || !board?.onOutput || "port" in power) continue;
     const pins = (config.devices[power.device]?.options.pins ?? {}) as Record<string, { relay?: number | string; type?: "NO" | "NC" }>;
     const role = pins[power.relay];
     const pin = typeof role?.relay === "string" && /^A\d+$/.test(role.relay) ? 14 + Number(role.relay.slice(1)) : Number(role?.relay);
@@ -181,10 +209,7 @@ function wirePower(config: SiteConfig, devices: ReadonlyMap<string, SimHandle>, 
         const powered = nc ? value === 0 : value === 1;
         if (powered === poweredNow) return; // the board re-asserting a pin is not a change
         poweredNow = powered;
-        logger.info({ device: id, relay: `${power.device}/${power.relay}`, powered }, "simulated power");
-        void (powered ? fed.replug() : fed.unplug()).catch((err: unknown) =>
-          logger.warn({ device: id, err: (err as Error).message }, "simulated power switch failed"),
-        );
+        switchFed(fed, id, powered, { relay: `${power.device}/${power.relay}` }, logger);
       }),
     );
   }
