@@ -374,7 +374,10 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
       this.setProblem({ status: "fault", code: "host_key_mismatch", message: "the codec's SSH host key is not transport.hostFingerprint" });
     } else if (code === "shell_refused") {
       this.setProblem({ status: "unreachable", code: "session_limit", message: "the codec refused a shell: its sessions are all taken (Security Session MaxTotalSessions)" });
-    } else if (this.linkOpen || this.problem === null) {
+    } else if (this.linkOpen || (this.problem === null && s.state !== "connecting")) {
+      // The first `connecting`, before any link, is no problem yet: reporting it made every agent
+      // start raise a major {codec}-health alarm for the moment an SSH handshake takes. A link that
+      // does not come up is reported by its closing status, or by start() at its deadline.
       this.setProblem({ status: "unreachable", code: "transport_closed", message: s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}` });
     }
     if (!this.linkOpen) return;
