@@ -51,6 +51,7 @@ export async function centreCommand(argv: string[]): Promise<number> {
     retention: file.retention,
     batchSize: file.batchSize,
     maxBacklog: file.maxBacklog,
+    healthRefreshMs: file.healthRefreshSec * 1000,
     logger,
     clock: systemClock,
     version: packageVersion(),
