@@ -13,7 +13,10 @@ import { openPglite } from "../centre/db/pglite.js";
 import { decode } from "../centre/ingest/decode.js";
 import { writeBatch } from "../centre/ingest/writer.js";
 import { runCli } from "../cli/dispatch.js";
+import { openPostgres } from "../centre/db/postgres.js";
 import { incoming, Site, type Msg } from "./helpers/centre.js";
+import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
+import { describeWith } from "./helpers/tools.js";
 
 const at = (day: number, h = 0, m = 0) => Date.UTC(2026, 10, day, h, m); // November 2026
 const HOUR = 3_600_000;
@@ -144,5 +147,41 @@ describe("roomgate history and report availability on a PGlite record", () => {
     const json = await roomgate(["history", "verify", "--json", "--site", "district-11", ...from]);
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ site: "district-11", ok: false, problem: { seq: 2, what: "changed" } });
     expect(json.code).toBe(1);
+  });
+});
+
+describeWith("postgresql")("roomgate history on a PostgreSQL server (--database)", () => {
+  let pg: TestPostgres;
+  let url: string;
+  beforeAll(async () => {
+    pg = await startTestPostgres();
+    url = await pg.createDatabase("record");
+    const db = openPostgres({ url, poolSize: 2 });
+    try {
+      await migrate(db, () => at(1));
+      const s = new Site("district-07", 2);
+      const msgs = [s.command(at(3, 10, 2), "op-anna", "led-wall", "input.select"), s.command(at(3, 10, 5), "op-anna", "cam-main", "preset.recall")];
+      await db.transaction((tx) => writeBatch(tx, msgs.map((m) => ({ msg: incoming(m, at(3, 11)), item: decode(incoming(m, at(3, 11))) }))));
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.dispose();
+  });
+
+  it("reads the server named by --database, and verify names the row edited there", async () => {
+    const audit = await roomgate(["history", "audit", "--database", url, "--csv"]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout.split("\r\n").filter(Boolean).slice(1).map((l) => l.split(",").slice(3, 6).join(" "))).toEqual(["op-anna led-wall input.select", "op-anna cam-main preset.recall"]);
+    expect(await roomgate(["history", "verify", "--database", url])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^district-07: intact, 2 rows/) });
+    await pg.sql("update audit set action = 'blank.set' where site = 'district-07' and seq = 1", "record");
+    const bad = await roomgate(["history", "verify", "--database", url]);
+    expect(bad.stdout).toMatch(/^district-07: BROKEN at row 1: /);
+    expect(bad.code).toBe(1);
+    // A database no centre has written is refused with what to do.
+    const empty = await roomgate(["history", "audit", "--database", await pg.createDatabase("empty")]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("holds no record yet: start roomgate centre on it first");
   });
 });
