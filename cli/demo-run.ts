@@ -17,9 +17,7 @@ import { Agent, type AgentOptions } from "../agent/agent.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { prepareStateDir } from "../agent/state-format.js";
 import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
-import type { RunningCentre } from "../centre/centre.js";
-import { centreRetentionSchema } from "../config/centre.js";
-import { systemClock } from "../drivers/clock.js";
+import { startDemoCentre, type DemoCentre } from "./demo-centre.js";
 import { packageVersion } from "./version.js";
 
 export interface DemoOptions {
@@ -39,8 +37,15 @@ export interface DemoOptions {
   /**
    * Run `roomgate centre` in-process too, recording the site into PGlite in {stateDir}/centre, so
    * `roomgate history --state-dir DIR` answers (through the centre's local API). Default false.
+   * It runs in a thread of its own (cli/demo-centre.ts) and the demo does not wait for it: PGlite's
+   * first start (initdb in WebAssembly) takes seconds, and once subscribed the centre gets every
+   * retained topic; `centre` resolves when it records.
    */
   centre?: boolean;
+  /** The centre's log level (its own logger, in its thread). Default warn. */
+  centreLogLevel?: string;
+  /** Tests: the centre posts each commit's messages (DemoCentre.onCommit). */
+  centreCommits?: boolean;
   /** Tests: a fixed boot sequence, a short reconnect backoff. */
   bootSeq?: number;
   agent?: Pick<AgentOptions, "mqttBackoff" | "clock">;
@@ -50,8 +55,8 @@ export interface RunningDemo {
   readonly broker: RunningBroker;
   readonly sims: SiteSimulators;
   readonly agent: Agent;
-  /** The centre, when asked for. */
-  readonly centre: RunningCentre | undefined;
+  /** The centre, when asked for: resolves once it records (undefined if it could not start: logged). */
+  readonly centre: Promise<DemoCentre | undefined> | undefined;
   /** http://host:port/console/ when the console is served. */
   readonly consoleUrl: string | undefined;
   close(): Promise<void>;
@@ -68,17 +73,17 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     ...(opts.users ? { auth: { users: opts.users, anonymous: true } } : {}),
   });
   let sims: SiteSimulators | undefined;
-  let centre: RunningCentre | undefined;
+  // Started first, in its own thread, and not waited for (see DemoOptions.centre). A failure costs
+  // the record, not the demo.
+  const centre = opts.centre === true
+    ? startDemoCentre({ stateDir: opts.stateDir, brokerUrl: broker.url, logLevel: opts.centreLogLevel ?? "warn", version: packageVersion(), reportCommits: opts.centreCommits === true }).catch(
+        (err: unknown) => {
+          opts.logger.error({ err: (err as Error).message }, "the demo's centre did not start: roomgate history will find no record");
+          return undefined;
+        },
+      )
+    : undefined;
   try {
-    if (opts.centre === true) {
-      // Loaded only when asked: PGlite is a large module most uses of the demo pieces never need.
-      const { startCentre } = await import("../centre/centre.js");
-      // No user name: the demo broker lets anonymous clients read everything (with --users too).
-      centre = await startCentre({
-        stateDir: opts.stateDir, database: { type: "pglite" }, retention: centreRetentionSchema.parse({}),
-        broker: { url: broker.url, clientId: "roomgate-demo-centre" }, logger: opts.logger, clock: systemClock, version: packageVersion(),
-      });
-    }
     sims = await startSiteSimulators(opts.config, opts.logger, { anyPort: opts.anyPort === true });
     // With users the site file's agent name has no password here: the in-process agent comes in
     // without a user name instead (full access, like every anonymous client of the demo).
@@ -98,13 +103,13 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       async close() {
         await agent.stop();
         // After the agent, so its clean stop (offline) is recorded.
-        await centre?.stop();
+        await (await centre)?.stop();
         await running.close();
         await broker.close();
       },
     };
   } catch (err) {
-    await centre?.stop();
+    await (await centre)?.stop();
     await sims?.close();
     await broker.close();
     throw err;

@@ -50,7 +50,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
 
   const demo = await startDemo({
-    config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir, anyPort: freePorts, centre: values["no-centre"] !== true,
+    config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir, anyPort: freePorts,
+    centre: values["no-centre"] !== true, centreLogLevel: level,
   });
   const broker = demo.broker;
   const site = config.site;
@@ -75,7 +76,7 @@ Send a command (recall preset 2 on ${cam}) and read the answer:
 Other actions: power, preset.set, preset.reset, move, stop, position, home, zoom, zoom.position, focus
 on cameras; input.select, brightness.set, blank.set on the LED wall and displays, e.g.
   npx roomgate ctl ${site} led-wall input.select --arg input=dp ${b}
-${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}${historyLines(site, demo.centre === undefined ? undefined : demo.centre.dir, values["state-dir"])}
+${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}${historyLines(site, demo.centre === undefined ? undefined : path.join(stateDir, "centre"), values["state-dir"])}
 (every action's argument schema is in the retained topic roomgate/v1/${site}/agent/meta).
 Ctrl-C stops the demo.
 `);
@@ -102,7 +103,8 @@ function historyLines(site: string, centreDir: string | undefined, givenStateDir
   if (centreDir === undefined) return "";
   const from = givenStateDir === undefined ? "" : ` --state-dir ${givenStateDir}`;
   return `
-The centre records every command, alarm, health change and readiness run (PGlite in ${centreDir}):
+The centre records every command, alarm, health change and readiness run (PGlite in ${centreDir},
+up a few seconds after the agent on its first start):
   npx roomgate history audit --site ${site}${from}
   npx roomgate history alarms --since 1d${from}
   npx roomgate history verify${from}

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Incoming } from "../centre/ingest/decode.js";
+import type { CommittedMessage } from "../cli/demo-centre.js";
 import { startDemo, type RunningDemo } from "../cli/demo-run.js";
 import { runCli } from "../cli/dispatch.js";
 import { relocatedSite } from "./helpers/demo-site.js";
@@ -29,11 +29,11 @@ let demo: RunningDemo;
 let ops: Watcher;
 let n = 0;
 /** Every message the centre has committed, in order. */
-const committed: Incoming[] = [];
+const committed: CommittedMessage[] = [];
 const waiters = new Set<() => void>();
 
 /** Resolves once the centre has committed a message matching `match` (bounded). */
-function recorded(match: (m: Incoming) => boolean, what: string, ms = 20_000): Promise<void> {
+function recorded(match: (m: CommittedMessage) => boolean, what: string, ms = 20_000): Promise<void> {
   return within(
     new Promise<void>((resolve) => {
       const check = () => {
@@ -77,8 +77,10 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "roomgate-demo-centre-"));
   stateDir = path.join(dir, "state");
   const config = await relocatedSite(dir);
-  demo = await startDemo({ config, logger: memoryLogger(), port: 0, httpPort: false, stateDir, bootSeq: 1, centre: true, agent: { mqttBackoff: { initialMs: 50, maxMs: 300 } } });
-  demo.centre!.recorder.onCommit((msgs) => {
+  demo = await startDemo({ config, logger: memoryLogger(), port: 0, httpPort: false, stateDir, bootSeq: 1, centre: true, centreCommits: true, agent: { mqttBackoff: { initialMs: 50, maxMs: 300 } } });
+  // The centre runs in its own thread; it comes up after the rest, and the test starts once it records.
+  const centre = await demo.centre!;
+  centre!.onCommit((msgs) => {
     committed.push(...msgs);
     for (const w of [...waiters]) w();
   });
@@ -108,8 +110,8 @@ describe("the demo's centre", () => {
     const check = await command(undefined, "readiness.run", { rooms: ["main-hall"] }, 60_000);
     expect(check.status, JSON.stringify(check)).toBe("ok");
     const checkId = check.data.id as string;
-    await recorded((m) => m.topic === `${T}/readiness` && m.payload.toString().includes(checkId), "the readiness report", 30_000);
-    await recorded((m) => m.topic === `${T}/event` && m.payload.toString().includes('"alarm.cleared"'), "the alarm cleared");
+    await recorded((m) => m.topic === `${T}/readiness` && m.payload.includes(checkId), "the readiness report", 30_000);
+    await recorded((m) => m.topic === `${T}/event` && m.payload.includes('"alarm.cleared"'), "the alarm cleared");
 
     const audit = await roomgate(["history", "audit", "--site", "district-07", "--json", "--state-dir", stateDir]);
     expect(audit.code, audit.stderr).toBe(0);
