@@ -58,9 +58,13 @@ describe("roomgate centre", () => {
         centre.stderr!.on("data", () => stderr.includes("roomgate centre: recording from") && resolve());
         centre.once("exit", (code) => reject(new Error(`roomgate centre exited ${code}: ${stderr}`)));
       }),
-      60_000,
+      // PGlite's first start (initdb in WebAssembly) is seconds of CPU: on a 2-core machine shared
+      // with other test files it took over a minute, so this bound is generous.
+      180_000,
       "roomgate centre up",
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; its stderr: ${stderr}`);
+    });
     expect(stderr).toContain(`recording from ${broker.url} into pglite ${path.join(dir, "state", "centre", "pgdata")}`);
     await w.waitFor((m) => m.topic === HEALTH && m.json?.status === "ok", 15_000, "the centre ok");
 
@@ -88,7 +92,7 @@ describe("roomgate centre", () => {
     const verify = await roomgate(["history", "verify", "--config", file]);
     expect(verify.stdout).toMatch(/^district-11: intact, 3 rows \(1\.\.3\)/);
     expect(verify.code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it("refuses a database URL that is not PostgreSQL's, or holds a password, before connecting", async () => {
     const other = await roomgate(["centre", "--config", file, "--database", "mysql://db/roomgate"]);
