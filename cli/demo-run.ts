@@ -1,7 +1,8 @@
 /**
  * The pieces of `roomgate demo`, started in one process: the embedded broker (TCP, and HTTP with
- * MQTT over WebSocket and the operator console), every simulated device of the site file, and the
- * agent. The e2e tests start the demo through this too, on free ports.
+ * MQTT over WebSocket and the operator console), the centre recording into PGlite in the demo's
+ * state directory (when asked: `roomgate demo` asks, most tests do not), every simulated device of
+ * the site file, and the agent. The e2e tests start the demo through this too, on free ports.
  *
  * Without `users` the broker is open to everyone (anonymous, logged loudly): any user name logs in
  * to the console with every right. With `users` (a broker file's users, scrypt hashes) those users
@@ -16,6 +17,7 @@ import { Agent, type AgentOptions } from "../agent/agent.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { prepareStateDir } from "../agent/state-format.js";
 import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
+import { startDemoCentre, type DemoCentre } from "./demo-centre.js";
 import { packageVersion } from "./version.js";
 
 export interface DemoOptions {
@@ -32,6 +34,18 @@ export interface DemoOptions {
   stateDir: string;
   /** Start the simulators on ports the kernel picks and give the agent those (`--free-ports`). */
   anyPort?: boolean;
+  /**
+   * Run `roomgate centre` in-process too, recording the site into PGlite in {stateDir}/centre, so
+   * `roomgate history --state-dir DIR` answers (through the centre's local API). Default false.
+   * It runs in a thread of its own (cli/demo-centre.ts) and the demo does not wait for it: PGlite's
+   * first start (initdb in WebAssembly) takes seconds, and once subscribed the centre gets every
+   * retained topic; `centre` resolves when it records.
+   */
+  centre?: boolean;
+  /** The centre's log level (its own logger, in its thread). Default warn. */
+  centreLogLevel?: string;
+  /** Tests: the centre posts each commit's messages (DemoCentre.onCommit). */
+  centreCommits?: boolean;
   /** Tests: a fixed boot sequence, a short reconnect backoff. */
   bootSeq?: number;
   agent?: Pick<AgentOptions, "mqttBackoff" | "clock">;
@@ -41,6 +55,8 @@ export interface RunningDemo {
   readonly broker: RunningBroker;
   readonly sims: SiteSimulators;
   readonly agent: Agent;
+  /** The centre, when asked for: resolves once it records (undefined if it could not start: logged). */
+  readonly centre: Promise<DemoCentre | undefined> | undefined;
   /** http://host:port/console/ when the console is served. */
   readonly consoleUrl: string | undefined;
   close(): Promise<void>;
@@ -57,6 +73,16 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     ...(opts.users ? { auth: { users: opts.users, anonymous: true } } : {}),
   });
   let sims: SiteSimulators | undefined;
+  // Started first, in its own thread, and not waited for (see DemoOptions.centre). A failure costs
+  // the record, not the demo.
+  const centre = opts.centre === true
+    ? startDemoCentre({ stateDir: opts.stateDir, brokerUrl: broker.url, logLevel: opts.centreLogLevel ?? "warn", version: packageVersion(), reportCommits: opts.centreCommits === true }).catch(
+        (err: unknown) => {
+          opts.logger.error({ err: (err as Error).message }, "the demo's centre did not start: roomgate history will find no record");
+          return undefined;
+        },
+      )
+    : undefined;
   try {
     sims = await startSiteSimulators(opts.config, opts.logger, { anyPort: opts.anyPort === true });
     // With users the site file's agent name has no password here: the in-process agent comes in
@@ -72,14 +98,18 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       broker,
       sims: running,
       agent,
+      centre,
       consoleUrl: withConsole && broker.http ? `http://${host}:${broker.http.port}/console/` : undefined,
       async close() {
         await agent.stop();
+        // After the agent, so its clean stop (offline) is recorded.
+        await (await centre)?.stop();
         await running.close();
         await broker.close();
       },
     };
   } catch (err) {
+    await (await centre)?.stop();
     await sims?.close();
     await broker.close();
     throw err;

@@ -138,7 +138,7 @@ describe("roomgate <command> --help", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("usage: roomgate broker passwd --config FILE [options] USER");
     expect(r.stdout).toContain("The password is read from stdin");
-    expect(r.stdout).toMatch(/--role ROLE +agent, operator, monitor or admin/);
+    expect(r.stdout).toMatch(/--role ROLE +agent, operator, monitor, admin or recorder/);
     expect(existsSync(file)).toBe(false);
   });
 

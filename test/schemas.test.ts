@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodePayload, TOPIC_KINDS, TOPIC_SPECS, type TopicKind } from "../agent/topics.js";
 import { generateSchemas, writeSchemas } from "../scripts/gen-schemas.js";
+import { CentreHealthSchema } from "../centre/topics.js";
 
 const DIR = new URL("../docs/schemas/", import.meta.url).pathname;
 const TOPICS_MD = new URL("../docs/topics.md", import.meta.url).pathname;
@@ -53,12 +54,12 @@ describe("docs/topics.md", () => {
       "cmd/{user}": "cmd", "res/{user}": "res",
     };
     const checked: string[] = [];
-    let kind: TopicKind | undefined;
+    let kind: TopicKind | "centreHealth" | undefined;
     let inJson = false;
     let pending = "";
     for (const line of md.split("\n")) {
       const heading = /^\*\*([^*]+)\*\*:/.exec(line);
-      if (heading) kind = sections[heading[1] ?? ""];
+      if (heading) kind = heading[1] === "centre/{user}/health" ? "centreHealth" : sections[heading[1] ?? ""];
       if (line === "```json") inJson = true;
       else if (line === "```") {
         expect(pending.trim(), `unparsed ${kind} example`).toBe("");
@@ -68,12 +69,19 @@ describe("docs/topics.md", () => {
         let complete = true;
         try { JSON.parse(pending); } catch { complete = false; } // an example may span lines: keep reading
         if (!complete) continue;
+        if (kind === "centreHealth") {
+          const c = CentreHealthSchema.safeParse(JSON.parse(pending));
+          expect(c.success ? "valid" : c.error.message, `centre health example ${pending}`).toBe("valid");
+          checked.push(kind);
+          pending = "";
+          continue;
+        }
         const r = decodePayload(kind, pending);
         expect(r.ok ? "valid" : r.error.message, `${kind} example ${pending}`).toBe("valid");
         checked.push(kind);
         pending = "";
       }
     }
-    expect(new Set(checked)).toEqual(new Set(Object.values(sections)));
+    expect(new Set(checked)).toEqual(new Set([...Object.values(sections), "centreHealth"]));
   });
 });
