@@ -129,6 +129,10 @@ export const TOOLS = {
    * the newest one to PATH (the hint names it when it is there but not on PATH).
    */
   postgresql: { install: "apt-get install postgresql", main: "postgres", find: commands("initdb", "postgres") },
+  /** Debian's SNMP agent: the switch driver reads a real IF-MIB from it (v2c and v3 authPriv). */
+  snmpd: { install: "apt-get install snmpd", main: "snmpd", find: commands("snmpd") },
+  /** Debian's SNMP command-line tools: they read and set the switch simulator. */
+  snmp: { install: "apt-get install snmp", main: "snmpwalk", find: commands("snmpwalk", "snmpget", "snmpset") },
 } satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;
