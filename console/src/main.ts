@@ -83,7 +83,10 @@ function login(user: string, password: string): void {
     user,
     password,
     filters: async () => {
-      s.who ??= await whoami(user, password);
+      if (s.who === undefined) {
+        s.who = await whoami(user, password);
+        schedule(); // the history pages appear once the server says it serves them
+      }
       return filtersFor(s.who);
     },
     onStatus: (status) => {
