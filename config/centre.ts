@@ -4,6 +4,7 @@
  * to the file (config/load.ts resolves them); the password is read from a file, never written here.
  */
 import { z } from "zod";
+import { centreWebSchema } from "./centre-web.js";
 import { idSchema } from "./ids.js";
 import { logLevelSchema } from "./site.js";
 
@@ -81,6 +82,7 @@ export const centreConfigSchema = z
       .default(50_000)
       .describe("Messages held unacknowledged in memory while the database is away; past it the centre stops reading and the broker keeps the rest in the session."),
     logLevel: logLevelSchema.default("info"),
+    web: centreWebSchema.optional().describe("The console with its history pages and /metrics (docs/centre.md); without it the centre serves no web pages."),
   })
   .describe("roomgate centre file");
 
