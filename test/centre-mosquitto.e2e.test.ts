@@ -143,6 +143,7 @@ describeWith("mosquitto")("the centre beside Mosquitto with the generated policy
         req.end();
       });
     expect(await upgrade("http://evil.example")).toBe("403");
+    expect(await upgrade("null")).toBe("403");
     expect(await upgrade(web.url)).toBe("101");
   });
 

@@ -33,6 +33,15 @@ export interface Relay {
   close(): void;
 }
 
+/** The host:port of an Origin header; undefined for `null` (a sandboxed or file: page) or garbage. */
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host || undefined;
+  } catch {
+    return undefined; // not a URL: refused like another origin
+  }
+}
+
 export function createRelay(opts: RelayOptions): Relay {
   const target = new URL(opts.broker);
   if (target.protocol !== "mqtt:" && target.protocol !== "mqtts:") throw Object.assign(new Error(`the console relay needs the broker's mqtt:// or mqtts:// address, got ${opts.broker}`), { code: "bad_config" });
@@ -47,7 +56,7 @@ export function createRelay(opts: RelayOptions): Relay {
     upgrade(req, socket, head) {
       socket.on("error", (err) => opts.logger.debug({ err: err.message }, "relay socket error"));
       const origin = req.headers.origin;
-      if (origin !== undefined && new URL(origin).host !== req.headers.host) {
+      if (origin !== undefined && hostOf(origin) !== req.headers.host) {
         opts.logger.warn({ origin, remoteAddress: req.socket.remoteAddress }, "console relay: a page from another origin refused");
         socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
         return;
