@@ -18,7 +18,9 @@ import type { Clock, Logger } from "../drivers/types.js";
 import { createBrokerAuth, type BrokerAuth, type BrokerAuthOptions } from "./auth.js";
 import { FleetView } from "./fleet-view.js";
 import { GuardedConnection, type ConnectionInfo, type ListenerKind } from "./guard.js";
-import { mountConsole } from "./console.js";
+// The console has one home, centre/web (the centre serves it with its history pages); the broker
+// mounts its live pages for a lab or the demo without a centre. The one arrow from broker/ to centre/.
+import { mountConsole } from "../centre/web/console.js";
 import { ClientLimits, emptyLimitCounts, LimitLog, type LimitCounts } from "./limits.js";
 import { listenHttp, listenTcp, listenTls, type HttpListening, type Listening } from "./listeners.js";
 import { createMetrics, type BrokerMetrics } from "./metrics.js";
@@ -192,7 +194,12 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     if (opts.http) {
       listeners.push((httpL = await listenHttp({ ...opts.http, console: opts.http.console !== false }, limits.maxPacketBytes + 64 * 1024, accept, log, clock.now())));
       if (opts.http.metrics) httpL.route("/metrics", metricsRoute(metrics, auth, anonymous, log));
-      if (opts.http.console !== false) mountConsole(httpL, { websocketPath: opts.http.websocketPath, auth, users: opts.auth?.users, logger: log.child({ part: "console" }) });
+      if (opts.http.console !== false) mountConsole(httpL, {
+          mqttUrl: opts.http.websocketPath,
+          logins: auth === undefined ? undefined : { users: opts.auth?.users ?? {}, verify: (u, p) => auth.verify(u, p) },
+          history: false,
+          logger: log.child({ part: "console" }),
+        });
     }
   } catch (err) {
     await closeAll();

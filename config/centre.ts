@@ -4,6 +4,7 @@
  * to the file (config/load.ts resolves them); the password is read from a file, never written here.
  */
 import { z } from "zod";
+import { centreWebSchema } from "./centre-web.js";
 import { idSchema } from "./ids.js";
 import { logLevelSchema } from "./site.js";
 
@@ -88,6 +89,7 @@ export const centreConfigSchema = z
       .default(60)
       .describe("How often the centre's health topic (roomgate/centre/{user}/health) is republished with its counters (recorded, backlog, quarantined) while they change. A change of status is published at once."),
     logLevel: logLevelSchema.default("info"),
+    web: centreWebSchema.optional().describe("The console with its history pages and /metrics (docs/centre.md); without it the centre serves no web pages."),
   })
   .describe("roomgate centre file");
 

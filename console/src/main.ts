@@ -1,7 +1,9 @@
 /**
  * The operator console's page: login, then one MQTT connection with the user's own credentials and
- * four views (#/ fleet, #/site/{id}, #/alarms, #/readiness). The password lives only in this
- * page's memory for reconnects (never in storage, a URL or a log) and is dropped at logout.
+ * four live views (#/ fleet, #/site/{id}, #/alarms, #/readiness); when the centre serves the page,
+ * also the history pages (#/history/{audit|alarms|health}, #/report) asked of its history API with
+ * the same credentials. The password lives only in this page's memory for reconnects and those
+ * questions (never in storage, a URL or a log) and is dropped at logout.
  */
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import { Commands, type CommandRecord } from "./commands.js";
@@ -10,11 +12,15 @@ import { Link, type LinkStatus } from "./link.js";
 import { parseTopic, subscriptions } from "./topics.js";
 import type { SceneInfo, ViewCtx } from "./views/common.js";
 import { alarmsView, fleetView, readinessView, siteView } from "./views/pages.js";
+import { basicAuth, HistoryData } from "./history.js";
+import { HISTORY_KINDS, historyView, reportView, type HistoryCtx, type HistoryKind } from "./views/history.js";
 
 interface Whoami {
   user: string;
   role: "agent" | "operator" | "monitor" | "admin" | "anonymous";
   sites: string[] | "*";
+  /** The centre serves the history pages; the broker's console has none. */
+  history?: boolean;
 }
 
 interface Session {
@@ -26,10 +32,12 @@ interface Session {
   status: LinkStatus;
   denied: string[];
   readonly scenes: Map<string, SceneInfo | { error: string }>;
+  readonly history: HistoryData;
 }
 
 const root = document.getElementById("app")!;
-const mqttPath = document.querySelector('meta[name="roomgate-mqtt-path"]')?.getAttribute("content") ?? "/mqtt";
+// A path on this origin (the broker serves the page) or the broker's ws(s):// URL (the centre serves it).
+const mqttAddress = document.querySelector('meta[name="roomgate-mqtt-url"]')?.getAttribute("content") ?? "/mqtt";
 let session: Session | undefined;
 let loginError: string | undefined;
 let lastRoute = "";
@@ -51,9 +59,9 @@ const browserClock = {
 };
 
 async function whoami(user: string, password: string): Promise<Whoami> {
-  const auth = btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)));
-  const res = await fetch("whoami", { headers: { authorization: `Basic ${auth}` }, cache: "no-store", credentials: "omit" });
+  const res = await fetch("whoami", { headers: { authorization: basicAuth(user, password) }, cache: "no-store", credentials: "omit" });
   if (res.status === 401) throw new Error("the broker refused the login: wrong user name or password");
+  if (res.status === 503) throw new Error("the broker did not answer the login check: try again when it is back");
   if (!res.ok) throw new Error(`the broker could not say who you are (HTTP ${res.status})`);
   return (await res.json()) as Whoami;
 }
@@ -71,11 +79,14 @@ function login(user: string, password: string): void {
   let s: Session;
   const commands = new Commands({ user, publish: (t, p) => s.link.publish(t, p), clock: browserClock, onChange: schedule });
   const link = new Link({
-    url: `${scheme}//${location.host}${mqttPath}`,
+    url: /^wss?:\/\//.test(mqttAddress) ? mqttAddress : `${scheme}//${location.host}${mqttAddress}`,
     user,
     password,
     filters: async () => {
-      s.who ??= await whoami(user, password);
+      if (s.who === undefined) {
+        s.who = await whoami(user, password);
+        schedule(); // the history pages appear once the server says it serves them
+      }
       return filtersFor(s.who);
     },
     onStatus: (status) => {
@@ -101,7 +112,7 @@ function login(user: string, password: string): void {
       schedule();
     },
   });
-  s = { user, link, fleet, commands, who: undefined, status: { kind: "connecting" }, denied: [], scenes: new Map() };
+  s = { user, link, fleet, commands, who: undefined, status: { kind: "connecting" }, denied: [], scenes: new Map(), history: new HistoryData(basicAuth(user, password), schedule) };
   session = s;
   schedule();
 }
@@ -181,6 +192,7 @@ function nav(s: Session, route: string): TemplateResult {
       ${link("#/", "Fleet", route === "" || route.startsWith("site/"))}
       ${link("#/alarms", `Alarms (${alarms})`, route === "alarms")}
       ${link("#/readiness", "Readiness", route === "readiness")}
+      ${s.who?.history ? link("#/history/audit", "History", route.startsWith("history/") || route === "report") : nothing}
     </nav>
     ${statusBanner(s)}
     <span class="who" data-role=${s.who?.role ?? ""}>${s.user}${s.who ? ` · ${s.who.role}` : ""}${s.who?.role === "monitor" ? " (read-only)" : ""}</span>
@@ -196,18 +208,33 @@ function draw(): void {
   }
   const s = session;
   const ctx = ctxOf(s);
-  const site = /^site\/([a-z0-9-]+)$/.exec(route)?.[1];
-  const view = site !== undefined ? siteView(ctx, site) : route === "alarms" ? alarmsView(ctx) : route === "readiness" ? readinessView(ctx) : fleetView(ctx);
+  const [path = "", query = ""] = route.split("?");
+  const site = /^site\/([a-z0-9-]+)$/.exec(path)?.[1];
+  const kind = /^history\/([a-z]+)$/.exec(path)?.[1] as HistoryKind | undefined;
+  const hctx: HistoryCtx = {
+    data: s.history,
+    sites: [...s.fleet.sites.keys()].sort(),
+    go: (to, params) => {
+      const q = new URLSearchParams(params).toString();
+      location.hash = `#/${to}${q ? `?${q}` : ""}`;
+    },
+  };
+  const history = s.who?.history === true;
+  const view =
+    site !== undefined ? siteView(ctx, site)
+    : history && kind !== undefined && (HISTORY_KINDS as readonly string[]).includes(kind) ? historyView(hctx, kind, new URLSearchParams(query))
+    : history && path === "report" ? reportView(hctx, new URLSearchParams(query))
+    : route === "alarms" ? alarmsView(ctx) : route === "readiness" ? readinessView(ctx) : fleetView(ctx);
   render(
-    html`${nav(s, route)}
+    html`${nav(s, path)}
       ${s.status.kind === "lost" ? html`<p class="banner" role="alert">Connection to the broker lost: ${s.status.reason}. What you see may be out of date; it is refreshed when the connection is back.</p>` : nothing}
       ${s.denied.length > 0 ? html`<p class="banner" role="alert">The broker refused ${s.denied.length} subscription(s) for your user: ${s.denied.join(", ")}</p>` : nothing}
       <main id="main">${view}</main>
       <footer class="sub">${s.fleet.sites.size} sites${s.fleet.malformed > 0 ? ` · ${s.fleet.malformed} unreadable messages ignored` : ""}</footer>`,
     root,
   );
-  if (route !== lastRoute) {
-    lastRoute = route;
+  if (path !== lastRoute) {
+    lastRoute = path;
     (root.querySelector("main h1") as HTMLElement | null)?.focus();
   }
 }

@@ -1,13 +1,14 @@
 /**
- * The console's routes on the broker's HTTP listener: the three files (gzip, ETag, CSP), the
- * redirect, /console/whoami behind the same scrypt check as a CONNECT, and `console: false`.
+ * The console's routes as the broker's HTTP listener mounts them (the live pages, for a lab or the
+ * demo without a centre): the three files (gzip, ETag, CSP), the redirect, /console/whoami behind
+ * the same scrypt check as a CONNECT, and `console: false`. The centre's mount: server.test.ts.
  */
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { memoryLogger } from "../test/helpers/logger.js";
-import { ConsoleFilesError, loadConsoleAssets } from "./console.js";
-import { hashPassword } from "./password.js";
-import { startBroker, type RunningBroker } from "./server.js";
+import { hashPassword } from "../../broker/password.js";
+import { startBroker, type RunningBroker } from "../../broker/server.js";
+import { memoryLogger } from "../../test/helpers/logger.js";
+import { ConsoleFilesError, contentSecurityPolicy, loadConsoleAssets } from "./console.js";
 
 const running: RunningBroker[] = [];
 afterEach(async () => {
@@ -54,7 +55,8 @@ describe("the console on the broker's HTTP listener", () => {
     expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(page.headers["content-security-policy"]).toContain("default-src 'none'; script-src 'self'");
     expect(page.headers["x-content-type-options"]).toBe("nosniff");
-    expect(page.body.toString()).toContain('<meta name="roomgate-mqtt-path" content="/ws/mqtt" />');
+    expect(page.body.toString()).toContain('<meta name="roomgate-mqtt-url" content="/ws/mqtt" />');
+    expect(page.headers["content-security-policy"]).toContain("connect-src 'self';");
     const js = await get(`${base}/console/console.js`, { "accept-encoding": "gzip, br" });
     expect(js.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(js.headers["content-encoding"]).toBe("gzip");
@@ -68,8 +70,8 @@ describe("the console on the broker's HTTP listener", () => {
     const { base, logger } = await broker();
     const op = await get(`${base}/console/whoami`, basic("op-anna", "anna-pass"));
     expect(op.headers["cache-control"]).toBe("no-store");
-    expect(JSON.parse(op.body.toString())).toEqual({ user: "op-anna", role: "operator", sites: ["district-07"] });
-    expect(JSON.parse((await get(`${base}/console/whoami`, basic("noc", "noc-pass"))).body.toString())).toEqual({ user: "noc", role: "monitor", sites: "*" });
+    expect(JSON.parse(op.body.toString())).toEqual({ user: "op-anna", role: "operator", sites: ["district-07"], history: false });
+    expect(JSON.parse((await get(`${base}/console/whoami`, basic("noc", "noc-pass"))).body.toString())).toEqual({ user: "noc", role: "monitor", sites: "*", history: false });
     for (const h of [basic("op-anna", "wrong"), basic("nobody", "anna-pass"), {}]) {
       const res = await get(`${base}/console/whoami`, h);
       expect(res.status).toBe(401);
@@ -81,10 +83,18 @@ describe("the console on the broker's HTTP listener", () => {
 
   it("on an open broker says everyone may do everything; with console: false serves nothing", async () => {
     const open = await broker({ auth: false });
-    expect(JSON.parse((await get(`${open.base}/console/whoami`, basic("operator", "x"))).body.toString())).toEqual({ user: "operator", role: "anonymous", sites: "*" });
+    expect(JSON.parse((await get(`${open.base}/console/whoami`, basic("operator", "x"))).body.toString())).toEqual({ user: "operator", role: "anonymous", sites: "*", history: false });
     const off = await broker({ console: false });
     expect((await get(`${off.base}/console/`)).status).toBe(404);
     expect((await get(`${off.base}/console/whoami`, basic("op-anna", "anna-pass"))).status).toBe(404);
+  });
+
+  it("lets the page connect to a broker on another origin only when told its ws(s):// URL, and refuses anything else", () => {
+    expect(contentSecurityPolicy("/mqtt")).toContain("connect-src 'self';");
+    expect(contentSecurityPolicy("wss://mosquitto.centre.local:8081/mqtt")).toContain("connect-src 'self' wss://mosquitto.centre.local:8081;");
+    const page = loadConsoleAssets("ws://10.0.0.5:9001/mqtt").find((a) => a.path === "/console/")!;
+    expect(page.body.toString()).toContain('<meta name="roomgate-mqtt-url" content="ws://10.0.0.5:9001/mqtt" />');
+    expect(() => loadConsoleAssets('http://x/"><script>')).toThrow(ConsoleFilesError);
   });
 
   it("refuses to start without its files, naming them", () => {
