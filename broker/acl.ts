@@ -21,11 +21,18 @@
  *                     (it only asks for a republish of retained state); read the state, meta, health,
  *                     alarm, event and readiness topics and its own site/res/U.
  * - monitor           read as an operator without res; writes nothing.
- * - admin             read and write `#`.
+ * - admin             read and write `#`; read `$SYS/roomgate/v1/security` (below).
+ *
+ * The broker's own security events (security-events.ts) are on `$SYS/roomgate/v1/security`: a `$`
+ * topic, which no leading wildcard matches (`#` included), so a role reads it only when given it by
+ * name, and no client can publish there (no write rule names `$SYS/`; auth.ts also refuses it to
+ * the anonymous). The centre's recorder role is meant to get the same read rule as admin.
  */
 import type { BrokerRole, BrokerUser } from "../config/broker.js";
 
 export const PREFIX = "roomgate/v1";
+/** Where the broker publishes refused connections and ACL denials (security-events.ts). */
+export const SECURITY_TOPIC = "$SYS/roomgate/v1/security";
 /** Every agent connects as `roomgate-agent-{site}` (agent/agent.ts). */
 export const AGENT_CLIENT_PREFIX = "roomgate-agent-";
 
@@ -71,6 +78,7 @@ export function rulesFor(id: Identity): Rule[] {
     case "admin":
       add("read", "#");
       add("write", "#");
+      add("read", SECURITY_TOPIC);
       break;
     case "agent": {
       const root = `${PREFIX}/${id.site}`;

@@ -64,6 +64,7 @@ topic read roomgate/v1/+/readiness
 user root
 topic read #
 topic write #
+topic read $SYS/roomgate/v1/security
 `);
     expect(p.conf).toBe(`# roomgate broker policy for Mosquitto 2.x (include from mosquitto.conf).
 allow_anonymous false
