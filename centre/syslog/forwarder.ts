@@ -1,0 +1,309 @@
+/**
+ * Syslog to the security operations centre: reads the agents' events and the broker's security
+ * events over MQTT and forwards audit records, alarms, agents lost and refusals to every configured
+ * collector as RFC 5424, each collector through its own durable queue (queue.ts, sender.ts).
+ *
+ * MQTT: its own client id and persistent session (clean=false, QoS 1), subscribed to
+ * `roomgate/v1/+/event`, `roomgate/v1/+/agent/state` and `$SYS/roomgate/v1/security`. A message is
+ * acknowledged (PUBACK) only once what it becomes is fsync'd in every collector's queue, so a crash
+ * at any point loses nothing: the broker sends an unacknowledged message again. When a queue cannot
+ * be written (disk full), the connection is dropped without the acknowledgement and tried again
+ * with backoff; the broker keeps the session's messages meanwhile.
+ *
+ * Usage (the centre's wiring):
+ *   const fwd = createSyslogForwarder({ config: resolveSyslogPaths(file.syslog, dirOfFile), broker: { url, username, password },
+ *                                       stateDir, logger });
+ *   await fwd.start();  ...  fwd.status();  ...  await fwd.stop();
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { hostname as osHostname } from "node:os";
+import path from "node:path";
+import net from "node:net";
+import tls from "node:tls";
+import MqttClientModule from "mqtt/lib/client";
+import type { IClientOptions, IPublishPacket } from "mqtt/lib/client";
+import { collectorPort, facilityCode, type SyslogConfig } from "../../config/syslog.js";
+import { systemClock } from "../../drivers/clock.js";
+import { Backoff } from "../../drivers/transport/backoff.js";
+import type { Clock, Logger, TimerHandle } from "../../drivers/types.js";
+import { SyslogQueue } from "./queue.js";
+import { BROKER_SECURITY_TOPIC, droppedRecord, readMessage, toSyslogMessage, type MessageOptions, type SyslogRecord } from "./records.js";
+import { CollectorSender, type SenderOptions, type SenderStatus } from "./sender.js";
+
+type MqttClientClass = typeof MqttClientModule.default;
+const MqttClient: MqttClientClass =
+  typeof MqttClientModule === "function" ? (MqttClientModule as unknown as MqttClientClass) : MqttClientModule.default;
+type MqttClientType = InstanceType<MqttClientClass>;
+
+export interface BrokerLogin {
+  /** mqtt://host:port or mqtts://host:port */
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** PEM: the CA of an mqtts:// broker, and a client certificate if the broker asks for one. */
+  ca?: Buffer | undefined;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
+}
+
+export interface SyslogForwarderOptions {
+  /** The `syslog` section, parsed, its TLS paths absolute (resolveSyslogPaths). */
+  config: SyslogConfig;
+  broker: BrokerLogin;
+  /** Queues live in {stateDir}/syslog/{collector}/. */
+  stateDir: string;
+  logger: Logger;
+  clock?: Clock;
+  /** Tests: a fault-injecting connection to the collectors. */
+  connect?: SenderOptions["connect"];
+  random?: () => number;
+}
+
+export interface SyslogForwarderStatus {
+  mqtt: "connected" | "disconnected";
+  /** MQTT messages read, turned into syslog, not for the SOC, or unreadable (logged). */
+  counts: { received: number; forwarded: number; skipped: number; invalid: number; duplicates: number };
+  /** Why the last message could not be queued (disk), until one is queued again. */
+  queueError: string | undefined;
+  collectors: SenderStatus[];
+}
+
+export interface SyslogForwarder {
+  /** Opens the queues (cutting a torn tail), starts delivering, connects to the broker. */
+  start(): Promise<void>;
+  /** Disconnects from the broker, stops delivering (what is queued stays on disk). Idempotent. */
+  stop(): Promise<void>;
+  status(): SyslogForwarderStatus;
+}
+
+export const FILTERS = ["roomgate/v1/+/event", "roomgate/v1/+/agent/state", BROKER_SECURITY_TOPIC] as const;
+
+/** HOSTNAME: the configured one, or this machine's name made PRINTUSASCII. */
+function defaultHostname(): string {
+  return osHostname().replace(/[^\x21-\x7e]/g, "_").slice(0, 255) || "roomgate-centre";
+}
+
+export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwarder {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.logger;
+  const dir = path.join(opts.stateDir, "syslog");
+  const message: MessageOptions = {
+    facility: facilityCode(config.facility),
+    hostname: config.hostname ?? defaultHostname(),
+    enterpriseId: config.enterpriseId,
+    maxMessageBytes: config.maxMessageBytes,
+  };
+  const counts = { received: 0, forwarded: 0, skipped: 0, invalid: 0, duplicates: 0 };
+  const collectors: Array<{ name: string; queue: SyslogQueue; sender: CollectorSender }> = [];
+  const lostFile = path.join(dir, "agents-lost.json");
+  let lost: Record<string, number> = {};
+  let client: MqttClientType | undefined;
+  let connected = false;
+  let stopped = false;
+  let queueError: string | undefined;
+  let reconnectTimer: TimerHandle | undefined;
+  const backoff = new Backoff({ initialMs: 1000, maxMs: 60_000 }, opts.random);
+  const invalidLog = new Map<string, { at: number; more: number }>();
+
+  /** Every collector's queue has it on disk, or it throws (and the message is not acknowledged). */
+  const queueRecord = (r: SyslogRecord): void => {
+    const text = toSyslogMessage(r, message);
+    let added = false;
+    for (const c of collectors) {
+      if (c.queue.append(r.key, text)) {
+        added = true;
+        c.sender.kick();
+      }
+    }
+    if (added) counts.forwarded += 1;
+    else counts.duplicates += 1;
+  };
+
+  const noteInvalid = (topic: string, why: string) => {
+    counts.invalid += 1;
+    // At most one line per topic a minute: an agent sending garbage cannot flood the log.
+    const now = clock.now();
+    const seen = invalidLog.get(topic);
+    if (seen !== undefined && now - seen.at < 60_000) {
+      seen.more += 1;
+      return;
+    }
+    if (invalidLog.size > 10_000) invalidLog.clear();
+    invalidLog.set(topic, { at: now, more: 0 });
+    log.warn({ topic, why, alsoSinceLastLine: seen?.more || undefined }, "syslog: a message on a forwarded topic could not be read; not forwarded");
+  };
+
+  /** Throws when a queue cannot be written: the caller drops the connection without acknowledging. */
+  const ingest = (packet: IPublishPacket): void => {
+    counts.received += 1;
+    const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    const reading = readMessage(packet.topic, payload, packet.retain === true, clock.now(), config.forward);
+    if ("skip" in reading) {
+      counts.skipped += 1;
+      return;
+    }
+    if ("invalid" in reading) {
+      noteInvalid(packet.topic, reading.invalid);
+      return;
+    }
+    if (reading.lost !== undefined) {
+      const { site, bootSeq } = reading.lost;
+      // The retained will comes again at every subscription: forward each loss once.
+      if (lost[site] === bootSeq) {
+        counts.duplicates += 1;
+        return;
+      }
+      queueRecord(reading.record);
+      lost = { ...lost, [site]: bootSeq };
+      writeAtomic(lostFile, `${JSON.stringify(lost)}\n`);
+      return;
+    }
+    queueRecord(reading.record);
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped || reconnectTimer !== undefined) return;
+    const delay = backoff.next();
+    reconnectTimer = clock.setTimeout(() => {
+      reconnectTimer = undefined;
+      if (!stopped) client?.reconnect();
+    }, delay);
+  };
+
+  const connect = () => {
+    const u = new URL(opts.broker.url);
+    const secure = u.protocol === "mqtts:" || u.protocol === "ssl:";
+    const host = u.hostname;
+    const port = Number(u.port || (secure ? 8883 : 1883));
+    const build = () => {
+      const b = opts.broker;
+      const socket = secure
+        ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(b.ca ? { ca: b.ca } : {}), ...(b.cert ? { cert: b.cert } : {}), ...(b.key ? { key: b.key } : {}) })
+        : net.createConnection({ host, port });
+      socket.setNoDelay(true);
+      return socket;
+    };
+    const options: IClientOptions = {
+      clientId: config.clientId,
+      protocolVersion: 4,
+      clean: false,
+      keepalive: 30,
+      reconnectPeriod: 0, // ours: backoff with jitter on the injected clock
+      connectTimeout: 10_000,
+      ...(opts.broker.username !== undefined ? { username: opts.broker.username } : {}),
+      ...(opts.broker.password !== undefined ? { password: opts.broker.password } : {}),
+    };
+    const c = new MqttClient(build, options);
+    client = c;
+    // Called for each incoming PUBLISH, one at a time; the PUBACK goes out when `done` is called.
+    c.handleMessage = (packet, done) => {
+      try {
+        ingest(packet);
+        queueError = undefined;
+        done();
+      } catch (err) {
+        // Not acknowledged: drop the connection so the broker sends it (and what follows) again.
+        queueError = err instanceof Error ? err.message : String(err);
+        log.error({ topic: packet.topic, err: queueError }, "syslog: cannot queue a message on disk; not acknowledged, the broker keeps it; reconnecting");
+        c.stream?.destroy();
+      }
+    };
+    c.on("connect", (connack) => {
+      connected = true;
+      backoff.reset();
+      log.info({ sessionPresent: connack.sessionPresent, clientId: config.clientId }, "syslog forwarder connected to the broker");
+      for (const filter of FILTERS) {
+        if (filter === BROKER_SECURITY_TOPIC && !config.forward.brokerSecurity) continue;
+        c.subscribe(filter, { qos: 1 }, (err, granted) => {
+          const refused = err !== null && err !== undefined ? err.message : granted?.[0]?.qos === 128 ? "refused (SUBACK 0x80)" : undefined;
+          if (refused === undefined) return;
+          log.error(
+            { filter, err: refused },
+            filter === BROKER_SECURITY_TOPIC
+              ? "the broker refused the security events' topic: its user needs the recorder role (or a read rule on it); broker refusals are not forwarded"
+              : "subscription refused: its user needs a role that reads every site's events and agent state",
+          );
+        });
+      }
+    });
+    c.on("close", () => {
+      if (connected) log.warn("syslog forwarder disconnected from the broker; the session keeps its messages");
+      connected = false;
+      scheduleReconnect();
+    });
+    c.on("error", (err) => log.warn({ err: err.message, code: (err as { code?: unknown }).code }, "syslog forwarder: mqtt error"));
+  };
+
+  return {
+    async start() {
+      mkdirSync(dir, { recursive: true });
+      lost = readLost(lostFile, log);
+      for (const [name, c] of Object.entries(config.collectors)) {
+        const clog = log.child({ collector: name });
+        const queue = new SyslogQueue(path.join(dir, name), { maxBytes: c.queue.maxBytes, maxAgeMs: c.queue.maxAgeSec * 1000, clock, logger: clog });
+        if (queue.length > 0) clog.info({ pending: queue.length, bytes: queue.bytes }, "syslog queue restored from disk");
+        const sender = new CollectorSender({
+          name,
+          endpoint: { host: c.host, port: collectorPort(c), transport: c.transport, tls: c.tls },
+          queue,
+          noticeMessage: (n) => toSyslogMessage(droppedRecord(name, n, clock.now()), message),
+          batchMaxMessages: c.batchMaxMessages,
+          connectTimeoutMs: c.connectTimeoutMs,
+          deliveryTimeoutMs: c.deliveryTimeoutMs,
+          backoff: c.backoff,
+          clock,
+          logger: clog,
+          ...(opts.connect ? { connect: opts.connect } : {}),
+          ...(opts.random ? { random: opts.random } : {}),
+        });
+        collectors.push({ name, queue, sender });
+        sender.start();
+      }
+      connect();
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (reconnectTimer !== undefined) clock.clearTimeout(reconnectTimer);
+      const c = client;
+      if (c) await new Promise<void>((resolve) => c.end(true, {}, () => resolve()));
+      connected = false;
+      await Promise.all(collectors.map((x) => x.sender.stop()));
+      for (const x of collectors) x.queue.close();
+    },
+
+    status() {
+      return { mqtt: connected ? "connected" : "disconnected", counts: { ...counts }, queueError, collectors: collectors.map((c) => c.sender.status()) };
+    },
+  };
+}
+
+function readLost(file: string, log: Logger): Record<string, number> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw err;
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === "number")) as Record<string, number>;
+  } catch (err) {
+    // Written atomically, so this is not a torn write: say so, and forward losses again rather than never.
+    log.warn({ file, err: (err as Error).message }, "agents-lost memory unreadable: a lost agent may be reported once more");
+  }
+  return {};
+}
+
+/** Write-temp, fsync, rename: a crash leaves the old file or the new one, never half of one. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, text);
+  const fd = openSync(tmp, "r+");
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, file);
+}
