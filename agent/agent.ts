@@ -29,6 +29,7 @@ import type { AgentModule, DeviceAccess } from "./module.js";
 import type { DriverReadiness } from "../drivers/readiness.js";
 import { ModuleHost } from "./module-host.js";
 import { builtInModules } from "./modules/index.js";
+import { durableFile, fileDurable } from "./durable.js";
 
 export interface AgentOptions {
   config: SiteConfig;
@@ -42,8 +43,8 @@ export interface AgentOptions {
   loadDriver?: (protocol: string) => Promise<DriverModule>;
   createTransport?: typeof createTransport;
   /**
-   * Where the agent keeps what must survive a restart (the outbox of owed events); without it the
-   * outbox is in memory only.
+   * Where the agent keeps what must survive a restart (the outbox of owed events, the active alarms,
+   * the drivers' durable records); without it they are in memory only.
    */
   stateDir?: string;
   /** How host checks connect (tests inject a slow or dead network); default a real TCP connect. */
@@ -158,6 +159,7 @@ export class Agent {
           onState: (d, state) => this.onState(d, state),
           onHealth: (d, h) => this.onHealth(d, h),
           onEvent: (d, e) => this.onDriverEvent(d, e),
+          ...(this.opts.stateDir !== undefined ? { durable: fileDurable(durableFile(this.opts.stateDir, this.site, id), this.log.child({ device: id, part: "durable" })) } : {}),
         }),
       );
     }

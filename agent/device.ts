@@ -2,7 +2,7 @@
  * Supervises one device: loads its driver, opens its transport, polls it, and restarts it with
  * backoff when it fails. Nothing here throws to the caller: one failing device never stops the others.
  */
-import type { ActionContext, ActionSpec, Clock, Driver, DriverEvent, Health, Logger, TimerHandle } from "../drivers/types.js";
+import type { ActionContext, ActionSpec, Clock, Driver, DriverEvent, DurableStore, Health, Logger, TimerHandle } from "../drivers/types.js";
 import { DeviceError } from "../drivers/types.js";
 import type { Transport } from "../drivers/transport/types.js";
 import type { TransportSpec } from "../drivers/transport/index.js";
@@ -10,6 +10,7 @@ import { Backoff } from "../drivers/transport/backoff.js";
 import type { DeviceConfig } from "../config/site.js";
 import type { DriverModule } from "./drivers.js";
 import { withDeadline } from "./deadline.js";
+import { memoryDurable } from "./durable.js";
 
 export interface HealthRecord extends Health {
   since: number;
@@ -31,6 +32,8 @@ export interface DeviceRunnerDeps {
   onState(id: string, state: Record<string, unknown>): void;
   onHealth(id: string, health: HealthRecord): void;
   onEvent(id: string, event: DriverEvent): void;
+  /** The device's durable record (agent/durable.ts); default one in memory, kept across driver restarts. */
+  durable?: DurableStore;
 }
 
 /** Quiet time after an action before the device is polled for its new state. */
@@ -76,10 +79,13 @@ export class DeviceRunner {
   private changedInHold = false;
   private pollTimeouts = 0;
   private readonly detach: (() => void)[] = [];
+  /** One store for every driver this runner creates: a restarted driver finds what the last one saved. */
+  private readonly durable: DurableStore;
 
   constructor(deps: DeviceRunnerDeps) {
     this.id = deps.id;
     this.deps = deps;
+    this.durable = deps.durable ?? memoryDurable();
     this.log = deps.logger.child({ device: deps.id });
     this.healthRec = { status: "unknown", since: deps.clock.now(), lastSeen: null };
     this.holdMs = deps.healthHoldMs ?? HEALTH_HOLD_MS;
@@ -136,6 +142,7 @@ export class DeviceRunner {
         clock: this.deps.clock,
         signal: this.abort.signal,
         options: this.deps.config.options ?? {},
+        durable: this.durable,
       });
       this.setHealth(driver.health);
       this.restartBackoff.reset();

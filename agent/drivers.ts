@@ -30,6 +30,9 @@ const loaders: Record<string, () => Promise<DriverModule>> = {
   enc1: () => import("../drivers/enc1/index.js"),
   firmata: () => import("../drivers/firmata/index.js"),
   stamp: () => import("../drivers/stamp/index.js"),
+  cisco: () => import("../drivers/cisco/index.js"),
+  poly: () => import("../drivers/poly/index.js"),
+  snmp: () => import("../drivers/snmp-switch/index.js"),
 };
 
 export const knownProtocols = Object.keys(loaders);

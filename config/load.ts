@@ -72,7 +72,8 @@ async function withBrokerTlsPaths(config: SiteConfig, sitePath: string): Promise
 }
 
 /**
- * A device's `options.passwordFile` (ONVIF cameras, ...) and `transport.passwordFile` (SSH) are
+ * A device's `options.passwordFile` (ONVIF cameras, ...), its SNMP secret files (`communityFile`,
+ * `authKeyFile`, `privKeyFile`, `trapCommunityFile`) and `transport.passwordFile` (SSH) are
  * written relative to the site file, like the broker's; the driver or transport reads them, so hand
  * them the absolute path.
  */
@@ -81,8 +82,11 @@ function withDeviceSecretPaths(config: SiteConfig, sitePath: string): SiteConfig
   const devices = Object.fromEntries(
     Object.entries(config.devices).map(([id, dev]) => {
       let out = dev;
-      const inOptions = absolute((dev.options as { passwordFile?: unknown }).passwordFile);
-      if (inOptions !== undefined) out = { ...out, options: { ...out.options, passwordFile: inOptions } };
+      // passwordFile (ONVIF); the switch's SNMP community and v3 keys (drivers/snmp-switch).
+      for (const key of ["passwordFile", "communityFile", "authKeyFile", "privKeyFile", "trapCommunityFile"]) {
+        const inOptions = absolute((dev.options as Record<string, unknown>)[key]);
+        if (inOptions !== undefined) out = { ...out, options: { ...out.options, [key]: inOptions } };
+      }
       // An SSH transport's password file (codecs): read by the transport at every connect.
       const inTransport = absolute((dev.transport as { passwordFile?: unknown }).passwordFile);
       if (inTransport !== undefined) out = { ...out, transport: { ...out.transport, passwordFile: inTransport } as typeof dev.transport };

@@ -12,7 +12,7 @@ import { checkCalls, deviceCallsSchema, siteCallsSchema } from "./calls.js";
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
 export const logLevelSchema = z.enum(LOG_LEVELS).describe("Log level: trace|debug|info|warn|error|silent.");
 
-export const DEVICE_KINDS = ["camera", "display", "ledwall", "audio", "crypto", "gpio", "codec", "link"] as const;
+export const DEVICE_KINDS = ["camera", "display", "ledwall", "audio", "crypto", "gpio", "codec", "link", "switch"] as const;
 export const deviceKindSchema = z.enum(DEVICE_KINDS).describe("What the device is.");
 
 export const BAUD_RATES = [2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
@@ -107,7 +107,7 @@ export const deviceConfigSchema = z
       .string()
       .min(1)
       .regex(/^[a-z0-9-]+$/, "expected a protocol name such as visca")
-      .describe("Protocol (driver) name, e.g. visca, onvif, mdc, novastar, tesira, x32, enc1, firmata."),
+      .describe("Protocol (driver) name, e.g. visca, onvif, mdc, novastar, tesira, x32, enc1, firmata, cisco."),
     room: idSchema.optional().describe("Room id; must be a key of `rooms` when `rooms` is given."),
     name: z.string().min(1).max(200).optional().describe("Human-readable name."),
     pollIntervalMs: z.number().int().min(200).optional().describe("Overrides agent.pollIntervalMs for this device."),
@@ -115,12 +115,22 @@ export const deviceConfigSchema = z
     options: optionsSchema,
     simulator: simulatorConfigSchema.optional(),
     power: z
-      .strictObject({
-        device: idSchema.describe("The GPIO board (protocol firmata) whose relay feeds this device."),
-        relay: idSchema.describe("The relay's name in that board's `options.pins`."),
-      })
+      .union([
+        z
+          .strictObject({
+            device: idSchema.describe("The GPIO board (protocol firmata) whose relay feeds this device."),
+            relay: idSchema.describe("The relay's name in that board's `options.pins`."),
+          })
+          .describe("Fed by a relay of a GPIO board."),
+        z
+          .strictObject({
+            device: idSchema.describe("The access switch (protocol snmp) whose PoE port feeds this device."),
+            port: idSchema.describe("The port's name in that switch's `options.ports`."),
+          })
+          .describe("Fed by a PoE port of the access switch."),
+      ])
       .optional()
-      .describe("The relay that powers this device, for `device.powercycle`."),
+      .describe("What powers this device, for `device.powercycle`: a relay `{device, relay}` or a PoE port `{device, port}`."),
     calls: deviceCallsSchema.optional(),
   })
   .describe("One device of the site.");
@@ -250,6 +260,8 @@ export type SiteConfig = z.output<typeof siteConfigSchema>;
 /** The site file as written (fields with defaults may be absent). */
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type DeviceConfig = z.output<typeof deviceConfigSchema>;
+/** What feeds a device: a relay of a GPIO board, or a PoE port of the access switch. */
+export type PowerConfig = { device: string; relay: string } | { device: string; port: string };
 export type TransportConfig = z.output<typeof transportConfigSchema>;
 export type BrokerLinkConfig = z.output<typeof brokerLinkSchema>;
 export type LogLevel = z.output<typeof logLevelSchema>;
@@ -257,7 +269,7 @@ export type LogLevel = z.output<typeof logLevelSchema>;
 type SiteShape = {
   broker: { url: string; password?: string | undefined; passwordFile?: string | undefined; tls?: { certFile?: string | undefined; keyFile?: string | undefined } | undefined };
   rooms?: Record<string, { secure?: { encryptor: string; failsafe: { device: string }[] } | undefined }> | undefined;
-  devices: Record<string, { room?: string | undefined; transport: TransportConfig; protocol: string; options: Record<string, unknown>; power?: { device: string; relay: string } | undefined }>;
+  devices: Record<string, { room?: string | undefined; transport: TransportConfig; protocol: string; options: Record<string, unknown>; power?: PowerConfig | undefined }>;
 };
 
 /** Cross-field rules: rooms exist, one device per serial path / udp endpoint / local udp port. */
@@ -290,6 +302,17 @@ function checkSite(site: SiteShape, ctx: z.RefinementCtx): void {
     if (!dev.power) continue;
     const board = site.devices[dev.power.device];
     const at = ["devices", id, "power"];
+    if ("port" in dev.power) {
+      if (!board || board.protocol !== "snmp") {
+        ctx.addIssue({ code: "custom", path: [...at, "device"], message: `no switch (protocol snmp) "${dev.power.device}"` });
+        continue;
+      }
+      const ports = board.options.ports as Record<string, unknown> | undefined;
+      if (ports?.[dev.power.port] === undefined) {
+        ctx.addIssue({ code: "custom", path: [...at, "port"], message: `${dev.power.device} has no port named "${dev.power.port}" in its options.ports` });
+      }
+      continue;
+    }
     if (!board || board.protocol !== "firmata") {
       ctx.addIssue({ code: "custom", path: [...at, "device"], message: `no firmata device "${dev.power.device}"` });
       continue;

@@ -94,7 +94,7 @@ export function driverConformance(name: string, makeFixture: () => Promise<Drive
       return driver.then(async (fixture) => {
         cleanups.push(() => fixture.teardown());
         const d = fixture.createDriver();
-        expect(d.kind).toMatch(/^(camera|display|ledwall|audio|crypto|gpio|codec|link)$/);
+        expect(d.kind).toMatch(/^(camera|display|ledwall|audio|crypto|gpio|codec|link|switch)$/);
         expect(d.protocol).toMatch(/^[a-z0-9-]+$/);
         expect(d.stateFields.length).toBeGreaterThan(0);
         expect(d.health.status).toBe("unknown");

@@ -10,7 +10,7 @@ import type { EventEmitter } from "node:events";
 import type { z } from "zod";
 import type { Transport } from "./transport/types.js";
 
-export type DeviceKind = "camera" | "display" | "ledwall" | "audio" | "crypto" | "gpio" | "codec" | "link";
+export type DeviceKind = "camera" | "display" | "ledwall" | "audio" | "crypto" | "gpio" | "codec" | "link" | "switch";
 
 /** Closed vocabulary of device health. */
 export type HealthStatus = "ok" | "degraded" | "unreachable" | "fault" | "unknown";
@@ -97,6 +97,24 @@ export interface DriverContext {
   signal: AbortSignal;
   /** Driver-specific options from the site file (already validated by the driver's own schema). */
   options: Record<string, unknown>;
+  /**
+   * What must survive the agent dying half-way (a PoE port switched off for a power-cycle must be
+   * switched on again by the next start). Absent outside an agent (unit tests): keep it in memory.
+   */
+  durable?: DurableStore;
+}
+
+/**
+ * One small JSON record per device that survives a restart. The agent backs it with
+ * `{stateDir}/{site}.durable/{device}.json`, written atomically (temp file, fsync, rename, fsync of
+ * the folder) before `save` resolves; without a state directory it is held in memory (it then
+ * survives a driver restart, not the agent's). Keep it small: it is rewritten whole.
+ */
+export interface DurableStore {
+  /** The last value saved, or undefined when none was (or the file is unreadable: logged). */
+  load(): Promise<unknown>;
+  /** Replaces the record; resolves once it is on disk. Rejects with a DeviceError `internal` when it cannot be written. */
+  save(value: unknown): Promise<void>;
 }
 
 export interface ActionContext {

@@ -6,6 +6,7 @@
 import type { SiteConfig, DeviceConfig } from "../config/site.js";
 import type { Logger } from "../drivers/types.js";
 import type { SimHandle, StartFromSite } from "./types.js";
+import { freePort, hasTrapPort, withTrapPort } from "./site-endpoints.js";
 
 export interface SiteSimulators {
   readonly devices: ReadonlyMap<string, SimHandle>;
@@ -27,6 +28,9 @@ const simulators: Record<string, () => Promise<{ startFromSite: StartFromSite }>
   enc1: () => import("./enc1/index.js"),
   firmata: () => import("./firmata/index.js"),
   stamp: () => import("./stamp/index.js"),
+  cisco: () => import("./cisco/index.js"),
+  poly: () => import("./poly/index.js"),
+  snmp: () => import("./snmp-switch/index.js"),
 };
 
 export const simulatedProtocols = Object.keys(simulators);
@@ -51,7 +55,25 @@ async function startOne(id: string, dev: DeviceConfig, anyPort: boolean): Promis
   const { startFromSite } = await load();
   // Port 0 is not a valid port in a site file, but every simulator binds it as "any free port".
   const transport = anyPort && dev.transport.type !== "serial" ? { ...dev.transport, port: 0 } : dev.transport;
-  return startFromSite(transport, (dev.simulator?.options ?? {}) as Record<string, unknown>);
+  return startFromSite(transport, simulatorOptions(dev));
+}
+
+/**
+ * The simulator's options, with what it takes from its device's own entry so that the agent runs
+ * unchanged against it (as the codecs' take the transport's SSH login): a switch accepts the
+ * community of the driver's `communityFile` and sends its traps to the driver's `trapPort`, unless
+ * its own options say otherwise.
+ */
+function simulatorOptions(dev: DeviceConfig): Record<string, unknown> {
+  const opts = { ...(dev.simulator?.options ?? {}) } as Record<string, unknown>;
+  if (dev.protocol !== "snmp") return opts;
+  const o = dev.options as { communityFile?: unknown; trapPort?: unknown; trapAddress?: unknown };
+  if (opts.communities === undefined && opts.communityFile === undefined && typeof o.communityFile === "string") opts.communityFile = o.communityFile;
+  if (opts.trapTarget === undefined && typeof o.trapPort === "number") {
+    const bound = typeof o.trapAddress === "string" && o.trapAddress !== "0.0.0.0" ? o.trapAddress : "127.0.0.1";
+    opts.trapTarget = { host: bound, port: o.trapPort };
+  }
+  return opts;
 }
 
 export interface SiteSimulatorOptions {
@@ -68,10 +90,14 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger, op
   const anyPort = opts.anyPort === true;
   let simulated = config;
   try {
-    for (const [id, dev] of Object.entries(config.devices)) {
-      if (!dev.simulator?.enabled) continue;
+    for (const [id, entry] of Object.entries(config.devices)) {
+      if (!entry.simulator?.enabled) continue;
+      // The agent's trap receiver is the one port the agent binds rather than a simulator: it is
+      // chosen free here (not reserved until the agent binds it) and given to both.
+      const dev = anyPort && hasTrapPort(entry) ? withTrapPort(entry, await freePort("udp")) : entry;
       const handle = await startOne(id, dev, anyPort);
       devices.set(id, handle);
+      if (dev !== entry) simulated = { ...simulated, devices: { ...simulated.devices, [id]: dev } };
       if (anyPort && dev.transport.type !== "serial") simulated = withDevicePort(simulated, id, boundPort(id, handle));
       logger.info({ device: id, endpoint: handle.describe() }, "simulator started");
     }
@@ -155,18 +181,45 @@ interface OutputSource {
   onOutput(fn: (pin: number, value: 0 | 1) => void): () => void;
 }
 
+/** A switch simulator that reports its ports' PoE power (the SNMP one), by ifIndex. */
+interface PortPowerSource {
+  onPortPower(fn: (ifIndex: number, powered: boolean) => void): () => void;
+}
+
+/** Takes the fed simulator off or back on the network, logging a failure. */
+function switchFed(fed: SimHandle, id: string, powered: boolean, via: Record<string, string>, logger: Logger): void {
+  logger.info({ device: id, ...via, powered }, "simulated power");
+  void (powered ? fed.replug() : fed.unplug()).catch((err: unknown) => logger.warn({ device: id, err: (err as Error).message }, "simulated power switch failed"));
+}
+
 /**
- * A simulated device fed by a relay of a simulated GPIO board goes dark (unplugged) while the relay
- * is off and comes back when it is on again, so a power-cycle is visible end to end. A relay's "on"
- * powers its load: pin high for a normally-open (NO) relay, pin low for a normally-closed one (NC).
+ * A simulated device fed by a relay of a simulated GPIO board, or by a PoE port of a simulated
+ * switch, goes dark (unplugged) while its power is off and comes back when it is on again, so a
+ * power-cycle is visible end to end. A relay's "on" powers its load: pin high for a normally-open
+ * (NO) relay, pin low for a normally-closed one (NC). A PoE port powers its load while it delivers power.
  */
 function wirePower(config: SiteConfig, devices: ReadonlyMap<string, SimHandle>, logger: Logger): (() => void)[] {
   const offs: (() => void)[] = [];
   for (const [id, dev] of Object.entries(config.devices)) {
     const power = dev.power;
     const fed = devices.get(id);
+    if (power && fed && "port" in power) {
+      const sw = devices.get(power.device) as (SimHandle & Partial<PortPowerSource>) | undefined;
+      const entry = (config.devices[power.device]?.options.ports as Record<string, number | { ifIndex?: number }> | undefined)?.[power.port];
+      const ifIndex = typeof entry === "number" ? entry : entry?.ifIndex;
+      if (!sw?.onPortPower || ifIndex === undefined) continue;
+      let poweredNow = true;
+      offs.push(
+        sw.onPortPower((i, powered) => {
+          if (i !== ifIndex || powered === poweredNow) return;
+          poweredNow = powered;
+          switchFed(fed, id, powered, { port: `${power.device}/${power.port}` }, logger);
+        }),
+      );
+      continue;
+    }
     const board = power ? (devices.get(power.device) as (SimHandle & Partial<OutputSource>) | undefined) : undefined;
-    if (!power || !fed || !board?.onOutput) continue;
+    if (!power || !fed || !board?.onOutput || "port" in power) continue;
     const pins = (config.devices[power.device]?.options.pins ?? {}) as Record<string, { relay?: number | string; type?: "NO" | "NC" }>;
     const role = pins[power.relay];
     const pin = typeof role?.relay === "string" && /^A\d+$/.test(role.relay) ? 14 + Number(role.relay.slice(1)) : Number(role?.relay);
@@ -179,10 +232,7 @@ function wirePower(config: SiteConfig, devices: ReadonlyMap<string, SimHandle>, 
         const powered = nc ? value === 0 : value === 1;
         if (powered === poweredNow) return; // the board re-asserting a pin is not a change
         poweredNow = powered;
-        logger.info({ device: id, relay: `${power.device}/${power.relay}`, powered }, "simulated power");
-        void (powered ? fed.replug() : fed.unplug()).catch((err: unknown) =>
-          logger.warn({ device: id, err: (err as Error).message }, "simulated power switch failed"),
-        );
+        switchFed(fed, id, powered, { relay: `${power.device}/${power.relay}` }, logger);
       }),
     );
   }

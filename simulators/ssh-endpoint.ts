@@ -38,7 +38,7 @@ export interface SshEndpointOptions {
   port: number;
   /** User name -> password. */
   users: Record<string, string>;
-  /** At most this many shells at once; the next login is refused at the shell request. Default 4. */
+  /** At most this many shells at once; the next login is refused at the shell request. Default 4. Read at every shell request (a getter may change it). */
   maxSessions?: number;
   errors: ErrorSink;
   /** Called for every new shell. */
@@ -61,7 +61,6 @@ export interface SshEndpoint {
 
 export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEndpoint> {
   const host = opts.host ?? "127.0.0.1";
-  const maxSessions = opts.maxSessions ?? 4;
   const hostKey = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "sec1", format: "pem" }) as string;
   const parsed = utils.parseKey(hostKey);
   if (parsed instanceof Error) throw parsed;
@@ -108,7 +107,7 @@ export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEnd
         session.on("pty", (ok) => ok?.());
         session.on("env", (ok) => ok?.());
         session.on("shell", (ok, reject) => {
-          if (live.size >= maxSessions) return reject?.();
+          if (live.size >= (opts.maxSessions ?? 4)) return reject?.();
           const channel = ok();
           live.add(channel);
           const handlers = opts.onShell({
@@ -137,6 +136,9 @@ export async function startSshEndpoint(opts: SshEndpointOptions): Promise<SshEnd
   /** ssh2's Server wraps a net.Server; we own the listener so unplug can cut every socket. */
   async function listen(): Promise<void> {
     const s = createNetServer((socket) => {
+      // A shell answers a command in small writes (the echo, then the reply): without this, Nagle
+      // holds the second until the client's delayed ACK, 40-90 ms per command on loopback.
+      socket.setNoDelay(true);
       sockets.add(socket);
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", (err) => opts.errors.add(err, "ssh socket error"));

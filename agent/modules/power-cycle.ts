@@ -1,5 +1,7 @@
 /**
- * `device.powercycle`: pulses the relay that feeds a device (its `power` entry in the site file),
+ * `device.powercycle`: cuts the power of a device through what feeds it (its `power` entry in the
+ * site file): a relay of a GPIO board (`relay.pulse`) or a PoE port of the access switch
+ * (`port.powercycle`, which keeps a durable intent and waits for the port to deliver power again),
  * then waits for the device to be back (health ok) within the command's deadline.
  */
 import { z } from "zod";
@@ -19,8 +21,8 @@ export class PowerCycleModule implements AgentModule {
     return {
       "device.powercycle": {
         description:
-          "Power-cycles a device through the relay that feeds it (its `power` entry in the site file): the relay is " +
-          "opened for offMs, closed again, then the device's health is watched until it is ok again (or the deadline).",
+          "Power-cycles a device through what feeds it (its `power` entry in the site file): a relay opened for offMs, or " +
+          "a switch port's PoE cut for offMs; then the device's health is watched until it is ok again (or the deadline).",
         args: z
           .strictObject({
             device: z.string().regex(/^[a-z0-9-]+$/).describe("The device to power-cycle."),
@@ -41,8 +43,10 @@ async function powerCycle(ctx: ModuleContext, device: string, offMs: number, act
   const { clock, devices } = ctx;
   const power = ctx.config.devices[device]?.power;
   if (!devices.has(device)) throw new DeviceError("unknown_device", `no device "${device}"`);
-  if (!power) throw new DeviceError("invalid_args", `device ${device} has no \`power\` relay in the site file`);
-  if (!devices.has(power.device)) throw new DeviceError("unknown_device", `no device "${power.device}" (the relay board of ${device})`);
+  if (!power) throw new DeviceError("invalid_args", `device ${device} has no \`power\` entry (relay or switch port) in the site file`);
+  const viaPort = "port" in power;
+  if (!devices.has(power.device)) throw new DeviceError("unknown_device", `no device "${power.device}" (the ${viaPort ? "switch" : "relay board"} of ${device})`);
+  const feed = viaPort ? { port: `${power.device}/${power.port}` } : { relay: `${power.device}/${power.relay}` };
   const status = () => devices.health(device)?.status;
   const t0 = clock.now();
   let wentDown = false;
@@ -51,9 +55,10 @@ async function powerCycle(ctx: ModuleContext, device: string, offMs: number, act
     if (status() !== "ok") wentDown = true;
   }, WATCH_MS);
   try {
-    await devices.run(power.device, "relay.pulse", { name: power.relay, ms: offMs }, actx);
+    if ("port" in power) await devices.run(power.device, "port.powercycle", { port: power.port, offMs }, actx);
+    else await devices.run(power.device, "relay.pulse", { name: power.relay, ms: offMs }, actx);
     const poweredAt = clock.now();
-    ctx.logger.info({ device, relay: `${power.device}/${power.relay}`, offMs, user: actx.user }, "power cycled; waiting for the device");
+    ctx.logger.info({ device, ...feed, offMs, user: actx.user }, "power cycled; waiting for the device");
     await new Promise<void>((resolve, reject) => {
       const check = clock.setInterval(() => {
         if (status() !== "ok") wentDown = true;
@@ -70,7 +75,7 @@ async function powerCycle(ctx: ModuleContext, device: string, offMs: number, act
       };
       actx.signal.addEventListener("abort", onAbort, { once: true });
     });
-    return { device, relay: `${power.device}/${power.relay}`, offMs, wentDown, backAfterMs: clock.now() - poweredAt, totalMs: clock.now() - t0 };
+    return { device, ...feed, offMs, wentDown, backAfterMs: clock.now() - poweredAt, totalMs: clock.now() - t0 };
   } finally {
     clock.clearInterval(watch);
   }

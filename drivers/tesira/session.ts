@@ -16,7 +16,7 @@ import type { Clock, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import { errorKind, parseLine, type TtpLine, type TtpValue } from "./codec.js";
 import { LineSplitter } from "./lines.js";
-import { TelnetFilter, type TelnetNegotiation } from "./telnet.js";
+import { TelnetFilter, type TelnetNegotiation } from "../telnet.js";
 
 export interface TtpOk {
   fields: Record<string, TtpValue>;

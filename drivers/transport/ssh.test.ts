@@ -155,6 +155,26 @@ describe("ssh transport", () => {
     expect(JSON.stringify(warned[0])).toContain(peer.endpoint.hostFingerprint);
   });
 
+  it("what a device says as the shell opens (a codec's banner) is delivered, not lost before the link reports open", async () => {
+    const endpoint = await startSshEndpoint({
+      port: 0,
+      users: { [USER]: PASSWORD },
+      errors: { add: () => undefined },
+      onShell: (s) => {
+        s.write("Hi, my name is : ROOM-101\r\r\n"); // at once, before the client has even seen the channel
+        return { onData: () => undefined };
+      },
+    });
+    cleanups.push(() => endpoint.close());
+    const t = new SshTransport({ host: "127.0.0.1", port: endpoint.port, username: USER, password: PASSWORD, keepaliveMs: 0 }, deps());
+    cleanups.push(() => t.close());
+    const got: Buffer[] = [];
+    t.on("data", (b) => got.push(b));
+    await t.open();
+    await until(t, "data", () => (Buffer.concat(got).toString().includes("ROOM-101") ? true : undefined), "the banner");
+    expect(Buffer.concat(got).toString()).toBe("Hi, my name is : ROOM-101\r\r\n");
+  });
+
   it("a shell the device ends (it logged us out) is a lost link, and the transport logs in again", async () => {
     const shells: SshShell[] = [];
     const endpoint = await startSshEndpoint({

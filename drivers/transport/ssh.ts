@@ -99,12 +99,26 @@ export class SshTransport extends ReconnectingTransport {
         finish(prompts.map(() => password));
       });
       client.on("ready", () => {
+        // An API session is a stream of small requests and replies: like OpenSSH's interactive
+        // sessions, no Nagle delay (with it each round trip waits on the peer's delayed ACK).
+        client.setNoDelay(true);
         client.shell(false, (err, channel) => {
           if (err) return fail(Object.assign(err, { code: (err as { code?: string }).code ?? "shell_refused" }));
           this.channel = channel;
           channel.on("data", (chunk: Buffer) => {
             if (this.channel === channel) this.received(chunk);
           });
+          // A device greets as the shell opens (a codec's banner: Poly's `Hi, my name is`, Cisco's
+          // `*r Login successful` ... `OK`), often in the same packet as the channel's confirmation:
+          // those bytes would reach the base before it reports open, and be dropped. Hold them in the
+          // channel until then.
+          channel.pause();
+          const resume = (s: { state: string }): void => {
+            if (s.state !== "open" && s.state !== "closed" && s.state !== "backoff") return;
+            this.off("status", resume);
+            if (s.state === "open" && this.channel === channel) channel.resume();
+          };
+          this.on("status", resume);
           channel.stderr.on("data", (chunk: Buffer) => {
             if (this.channel === channel) this.received(chunk);
           });

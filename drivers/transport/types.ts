@@ -59,6 +59,12 @@ export interface Transport extends Pick<EventEmitter<TransportEvents>, "on" | "o
    * that accepts writes and answers nothing). Absent on links with nothing to reset (http).
    */
   reset?(reason: string): void;
+  /**
+   * The remote host and port (udp). For a driver whose protocol library must own its socket
+   * (net-snmp: its session matches replies to requests, its receiver and v3 engine state live on
+   * its socket): it reads the endpoint here and never opens this transport, only closes it.
+   */
+  readonly endpoint?: { host: string; port: number };
 }
 
 export interface BackoffOptions {

@@ -51,6 +51,11 @@ export class UdpTransport extends ReconnectingTransport {
     this.opts = opts;
   }
 
+  /** The device's host and port as configured (for drivers whose library owns its socket: net-snmp). */
+  get endpoint(): { host: string; port: number } {
+    return { host: this.opts.host, port: this.opts.port };
+  }
+
   /** Datagrams dropped because they did not come from host:port. */
   get dropped(): number {
     return this.droppedCount;

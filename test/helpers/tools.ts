@@ -112,6 +112,10 @@ export const TOOLS = {
    * listens on the stand-in notify socket (Node has no unix datagram sockets).
    */
   "systemd-notify": { install: "apt-get install systemd", main: "systemd-notify", find: commands("systemd-notify", "systemd-socket-activate") },
+  /** Debian's SNMP agent: the switch driver reads a real IF-MIB from it (v2c and v3 authPriv). */
+  snmpd: { install: "apt-get install snmpd", main: "snmpd", find: commands("snmpd") },
+  /** Debian's SNMP command-line tools: they read and set the switch simulator. */
+  snmp: { install: "apt-get install snmp", main: "snmpwalk", find: commands("snmpwalk", "snmpget", "snmpset") },
 } satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;

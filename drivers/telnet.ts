@@ -1,9 +1,9 @@
 /**
- * Telnet option negotiation for a TTP session over TCP (PROTOCOLS.md, "Biamp Tesira TTP").
- *
- * The Tesira telnet server opens by negotiating options and will not start the session until every
- * request is answered. We stay a "raw" client: every `IAC DO x` is refused with `IAC WONT x`, every
- * `IAC WILL x` with `IAC DONT x`. All IAC sequences are removed from the byte stream, including
+ * Telnet option negotiation for text protocols over TCP, shared by the drivers that meet it: the
+ * Tesira's TTP server (PROTOCOLS.md, "Biamp Tesira TTP") opens by negotiating options and will not
+ * start the session until every request is answered; a Poly codec's telnet port 23 may negotiate too.
+ * We stay a "raw" client: every `IAC DO x` is refused with `IAC WONT x`, every `IAC WILL x` with
+ * `IAC DONT x`. All IAC sequences are removed from the byte stream, including
  * ones split across chunks; `IAC IAC` is a data byte 0xFF; subnegotiations (`IAC SB ... IAC SE`)
  * are skipped whole. Pure: no I/O, the caller writes `reply`.
  */
