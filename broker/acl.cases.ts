@@ -17,6 +17,7 @@ export const MATRIX_USERS = {
   "op-all": { role: "operator", sites: "*" },
   "mon-1": { role: "monitor", sites: ["s1"] },
   root: { role: "admin" },
+  rec: { role: "recorder" },
 } as const satisfies Record<string, BrokerUser>;
 
 export type MatrixUser = keyof typeof MATRIX_USERS;
@@ -57,6 +58,13 @@ export const PUBLISH_CASES: PublishCase[] = [
   { user: "mon-1", topic: `${S}/cmd/mon-1`, allowed: false, why: "a monitor never commands" },
   { user: "mon-1", topic: `${S}/agent/rebirth`, allowed: false, why: "a monitor never writes" },
   { user: "mon-1", topic: `${S}/event`, allowed: false, why: "a monitor never writes" },
+  { user: "rec", topic: "roomgate/centre/rec/health", allowed: true, why: "the recorder's own health" },
+  { user: "rec", topic: "roomgate/centre/other/health", allowed: false, why: "another centre's health" },
+  { user: "rec", topic: `${S}/event`, allowed: false, why: "the recorder never forges an event" },
+  { user: "rec", topic: `${S}/cmd/rec`, allowed: false, why: "the recorder never commands" },
+  { user: "rec", topic: `${S}/agent/rebirth`, allowed: false, why: "the recorder never asks for a republish" },
+  { user: "rec", topic: `${S}/alarm/x`, allowed: false, why: "the recorder never raises or clears an alarm" },
+  { user: "op-1", topic: "roomgate/centre/op-1/health", allowed: false, why: "only a recorder reports a centre's health" },
   { user: "root", topic: `${S}/cmd/anyone`, allowed: true, why: "admin" },
   { user: "root", topic: "other/topic", allowed: true, why: "admin" },
 ];
@@ -110,6 +118,18 @@ export const SUBSCRIBE_CASES: SubscribeCase[] = [
   { user: "mon-1", filter: `${S}/cmd/+`, allowed: false, probe: `${S}/cmd/op-1`, probeReadable: false, why: "commands" },
   { user: "mon-1", filter: `${S2}/event`, allowed: false, probe: `${S2}/event`, probeReadable: false, why: "a site it is not permitted" },
   { user: "mon-1", filter: "#", allowed: false, probe: `${S}/cmd/op-1`, probeReadable: false, why: "everything" },
+  { user: "rec", filter: "roomgate/v1/+/event", allowed: true, probe: `${S2}/event`, probeReadable: true, why: "every site's events" },
+  { user: "rec", filter: "roomgate/v1/+/agent/state", allowed: true, probe: "roomgate/v1/s7/agent/state", probeReadable: true, why: "births and losses" },
+  { user: "rec", filter: "roomgate/v1/+/agent/meta", allowed: true, probe: `${S}/agent/meta`, probeReadable: true, why: "inventories" },
+  { user: "rec", filter: "roomgate/v1/+/dev/+/health", allowed: true, probe: `${S2}/dev/cam/health`, probeReadable: true, why: "device health" },
+  { user: "rec", filter: "roomgate/v1/+/alarm/+", allowed: true, probe: `${S}/alarm/fan-fault`, probeReadable: true, why: "alarms" },
+  { user: "rec", filter: "roomgate/v1/+/readiness", allowed: true, probe: `${S}/readiness`, probeReadable: true, why: "readiness reports" },
+  { user: "rec", filter: "roomgate/v1/+/dev/+/state", allowed: false, probe: `${S}/dev/cam/state`, probeReadable: false, why: "device state is not history" },
+  { user: "rec", filter: "roomgate/v1/+/cmd/+", allowed: false, probe: `${S}/cmd/op-1`, probeReadable: false, why: "commands (their audit comes as events)" },
+  { user: "rec", filter: "roomgate/v1/+/res/+", allowed: false, probe: `${S}/res/op-1`, probeReadable: false, why: "responses" },
+  { user: "rec", filter: "roomgate/v1/#", allowed: false, probe: `${S}/cmd/op-1`, probeReadable: false, why: "everything" },
+  { user: "mon-1", filter: "roomgate/centre/+/health", allowed: true, probe: "roomgate/centre/rec/health", probeReadable: true, why: "whether the centre keeps the record" },
+  { user: "op-1", filter: "roomgate/centre/+/health", allowed: true, probe: "roomgate/centre/rec/health", probeReadable: true, why: "whether the centre keeps the record" },
   { user: "root", filter: "#", allowed: true, probe: `${S}/cmd/op-1`, probeReadable: true, why: "admin" },
   { user: "root", filter: "roomgate/v1/+/res/+", allowed: true, probe: `${S2}/res/op-1`, probeReadable: true, why: "admin" },
 ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { topicFilter, topics, TOPIC_KINDS, TOPIC_SPECS } from "../agent/topics.js";
 import { Acl, checkClientId, filterContains, identityOf, rulesFor, topicMatches, validFilter } from "./acl.js";
+import { centreTopics, CENTRE_TOPIC_PREFIX } from "../centre/topics.js";
 import { MATRIX_USERS, PUBLISH_CASES, SUBSCRIBE_CASES, WILDCARD_PUBLISH_CASES, type MatrixUser } from "./acl.cases.js";
 
 const acl = (user: MatrixUser) => new Acl(identityOf(user, MATRIX_USERS[user]));
@@ -17,7 +18,7 @@ describe("the ACL matrix (pure)", () => {
   });
 
   it("covers every role with allowed and denied cases, publish and subscribe", () => {
-    for (const role of ["agent", "operator", "monitor", "admin"]) {
+    for (const role of ["agent", "operator", "monitor", "admin", "recorder"]) {
       const ofRole = (u: MatrixUser) => MATRIX_USERS[u].role === role;
       const pubs = PUBLISH_CASES.filter((c) => ofRole(c.user)).map((c) => c.allowed);
       const subs = SUBSCRIBE_CASES.filter((c) => ofRole(c.user)).map((c) => c.allowed);
@@ -83,6 +84,15 @@ describe("the ACL follows the topic contract (agent/topics.ts)", () => {
   });
 });
 
+describe("the ACL follows the centre's topic (centre/topics.ts)", () => {
+  it("lets a recorder publish exactly its own centre health topic, and monitors read it", () => {
+    expect(CENTRE_TOPIC_PREFIX).toBe("roomgate/centre");
+    expect(acl("rec").canPublish(centreTopics.health("rec"))).toBe(true);
+    expect(acl("rec").canPublish(centreTopics.health("rec-2"))).toBe(false);
+    expect(acl("mon-1").canRead(centreTopics.health("rec"))).toBe(true);
+  });
+});
+
 describe("rules", () => {
   it("prints an operator's rules per site, the way the Mosquitto export writes them", () => {
     expect(rulesFor(identityOf("op-1", { role: "operator", sites: ["s1", "s2"] })).filter((r) => r.filter.startsWith("roomgate/v1/s2/"))).toEqual([
@@ -97,7 +107,19 @@ describe("rules", () => {
       { access: "read", filter: "roomgate/v1/s2/readiness" },
       { access: "read", filter: "roomgate/v1/s2/res/op-1" },
     ]);
-    expect(rulesFor(identityOf("m", { role: "monitor", sites: "*" })).every((r) => r.access === "read" && r.filter.startsWith("roomgate/v1/+/"))).toBe(true);
+    expect(rulesFor(identityOf("m", { role: "monitor", sites: "*" })).every((r) => r.access === "read" && /^roomgate\/(v1|centre)\/\+\//.test(r.filter))).toBe(true);
+  });
+
+  it("gives the recorder reads of every site's recorded topics and one write, its own health", () => {
+    expect(rulesFor(identityOf("rec", { role: "recorder" }))).toEqual([
+      { access: "read", filter: "roomgate/v1/+/agent/state" },
+      { access: "read", filter: "roomgate/v1/+/agent/meta" },
+      { access: "read", filter: "roomgate/v1/+/dev/+/health" },
+      { access: "read", filter: "roomgate/v1/+/alarm/+" },
+      { access: "read", filter: "roomgate/v1/+/event" },
+      { access: "read", filter: "roomgate/v1/+/readiness" },
+      { access: "write", filter: "roomgate/centre/rec/health" },
+    ]);
   });
 });
 

@@ -22,6 +22,12 @@
  *                     alarm, event and readiness topics and its own site/res/U.
  * - monitor           read as an operator without res; writes nothing.
  * - admin             read and write `#`; read `$SYS/roomgate/v1/security` (below).
+ * - recorder R        (the centre, `roomgate centre`) read, on every site, the agent state and meta,
+ *                     device health, alarms, events and readiness; write only its own health topic
+ *                     roomgate/centre/R/health. No commands, no responses, no device state.
+ * Operators and monitors also read roomgate/centre/+/health: whether the record is being kept is
+ * something a monitoring script watches (the centre's topics are outside roomgate/v1/{site}, so a
+ * site called `centre` cannot collide with them; kept in step with centre/topics.ts by acl.test.ts).
  *
  * The broker's own security events (security-events.ts) are on `$SYS/roomgate/v1/security`: a `$`
  * topic, which no leading wildcard matches (`#` included), so a role reads it only when given it by
@@ -35,6 +41,8 @@ export const PREFIX = "roomgate/v1";
 export const SECURITY_TOPIC = "$SYS/roomgate/v1/security";
 /** Every agent connects as `roomgate-agent-{site}` (agent/agent.ts). */
 export const AGENT_CLIENT_PREFIX = "roomgate-agent-";
+/** The centre's own topics: `roomgate/centre/{recorder user}/health`. */
+export const CENTRE_PREFIX = "roomgate/centre";
 
 export type Access = "read" | "write";
 
@@ -63,12 +71,16 @@ export function identityOf(username: string, user: BrokerUser): Identity {
       return { username, role: user.role, sites: user.sites };
     case "admin":
       return { username, role: "admin" };
+    case "recorder":
+      return { username, role: "recorder" };
   }
 }
 
 /** Topics a reader (operator or monitor) sees on one site level (`+` for all sites). */
 const READABLE = ["agent/state", "agent/meta", "dev/+/state", "dev/+/health", "alarm/+", "event", "readiness"] as const;
 const AGENT_WRITES = [...READABLE, "res/+"] as const;
+/** What the centre's recorder keeps, on every site: no device state (too chatty, not history), no cmd/res. */
+const RECORDED = ["agent/state", "agent/meta", "dev/+/health", "alarm/+", "event", "readiness"] as const;
 
 /** The rules of one identity, in a stable order (the Mosquitto export prints them as they come). */
 export function rulesFor(id: Identity): Rule[] {
@@ -98,6 +110,11 @@ export function rulesFor(id: Identity): Rule[] {
         for (const t of READABLE) add("read", `${root}/${t}`);
         if (id.role === "operator") add("read", `${root}/res/${id.username}`);
       }
+      add("read", `${CENTRE_PREFIX}/+/health`);
+      break;
+    case "recorder":
+      for (const t of RECORDED) add("read", `${PREFIX}/+/${t}`);
+      add("write", `${CENTRE_PREFIX}/${id.username}/health`);
       break;
   }
   return rules;

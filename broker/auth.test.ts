@@ -104,8 +104,8 @@ describe("authorisation", () => {
     expect(await publish(auth, c, "roomgate/v1/s1/cmd/op-2")).toBe(false);
     expect(await subscribe(auth, c, "roomgate/v1/s1/res/op-1")).toBe(1);
     expect(await subscribe(auth, c, "roomgate/v1/+/#")).toBe(128);
-    expect(auth.denials.publish).toEqual({ agent: 0, operator: 1, monitor: 0, admin: 0, anonymous: 0 });
-    expect(auth.denials.subscribe).toEqual({ agent: 0, operator: 1, monitor: 0, admin: 0, anonymous: 0 });
+    expect(auth.denials.publish).toEqual({ agent: 0, operator: 1, monitor: 0, admin: 0, recorder: 0, anonymous: 0 });
+    expect(auth.denials.subscribe).toEqual({ agent: 0, operator: 1, monitor: 0, admin: 0, recorder: 0, anonymous: 0 });
     expect(logger.records.filter((r) => r.level === "warn" && r.msg !== undefined && r.msg.endsWith("denied")).map((r) => [r.msg, r.obj])).toEqual([
       ["publish denied", { user: "op-1", clientId: "console-1", topic: "roomgate/v1/s1/cmd/op-2" }],
       ["subscribe denied", { user: "op-1", clientId: "console-1", topic: "roomgate/v1/+/#" }],

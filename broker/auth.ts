@@ -32,7 +32,7 @@ export interface DenialCounts {
 }
 
 export function emptyDenialCounts(): DenialCounts {
-  const byWho = (): Record<Who, number> => ({ agent: 0, operator: 0, monitor: 0, admin: 0, anonymous: 0 });
+  const byWho = (): Record<Who, number> => ({ agent: 0, operator: 0, monitor: 0, admin: 0, recorder: 0, anonymous: 0 });
   return { connect: { no_username: 0, bad_credentials: 0, client_id: 0, will: 0, certificate: 0, connection_limit: 0, error: 0 }, publish: byWho(), subscribe: byWho() };
 }
 

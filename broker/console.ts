@@ -133,7 +133,7 @@ function whoamiRoute(opts: ConsoleOptions) {
       return;
     }
     const entry = opts.users?.[user];
-    const sites = entry === undefined || entry.role === "admin" ? "*" : entry.role === "agent" ? [entry.site] : entry.sites;
+    const sites = entry === undefined || entry.role === "admin" || entry.role === "recorder" ? "*" : entry.role === "agent" ? [entry.site] : entry.sites;
     reply(200, { user, role, sites: sites === "*" ? "*" : [...sites] } satisfies Whoami);
   };
 }

@@ -32,14 +32,15 @@ export function setUser(text: string | undefined, fileName: string, name: string
   const created = existing === undefined;
   if (!created && !isMap(existing)) throw new ConfigError(fileName, [{ path: `users.${name}`, message: "expected a map" }]);
   const role = change.role ?? (created ? undefined : String(doc.getIn([...at, "role"])));
-  if (role === undefined) throw new ConfigError(fileName, [{ path: `users.${name}`, message: "a new user needs --role agent|operator|monitor|admin" }]);
+  if (role === undefined) throw new ConfigError(fileName, [{ path: `users.${name}`, message: "a new user needs --role agent|operator|monitor|admin|recorder" }]);
   doc.setIn([...at, "role"], role);
   if (role === "agent") {
     doc.deleteIn([...at, "sites"]);
     if (change.site !== undefined) doc.setIn([...at, "site"], change.site);
   } else {
     doc.deleteIn([...at, "site"]);
-    if (role === "admin") doc.deleteIn([...at, "sites"]);
+    // Neither has sites: the admin has everything, the recorder reads every site.
+    if (role === "admin" || role === "recorder") doc.deleteIn([...at, "sites"]);
     else if (change.sites !== undefined || change.site !== undefined) {
       const sites = change.sites ?? [change.site!];
       const node = doc.createNode(sites);

@@ -65,7 +65,7 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-const ROLES: readonly BrokerRole[] = ["agent", "operator", "monitor", "admin"];
+const ROLES: readonly BrokerRole[] = ["agent", "operator", "monitor", "admin", "recorder"];
 
 /** `roomgate broker passwd` (its arguments after `passwd`). */
 export async function passwdCommand(argv: string[]): Promise<number> {

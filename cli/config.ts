@@ -1,5 +1,6 @@
-/** `roomgate config validate FILE` and `roomgate config schema [--broker]`. */
-import { loadSiteConfig, siteJsonSchema, brokerJsonSchema } from "../config/load.js";
+/** `roomgate config validate FILE` and `roomgate config schema [--broker|--centre]`. */
+import { loadSiteConfig, siteJsonSchema, brokerJsonSchema, centreJsonSchema } from "../config/load.js";
+import { UsageError } from "./args.js";
 import { checkDevices } from "../agent/drivers.js";
 import { parseCommand } from "./spec.js";
 import { configSchemaSpec, configValidateSpec } from "./specs/site.js";
@@ -16,7 +17,8 @@ export async function configValidateCommand(argv: string[]): Promise<number> {
 
 export async function configSchemaCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(configSchemaSpec, argv);
-  const schema = values.broker ? brokerJsonSchema() : siteJsonSchema();
+  if (values.broker && values.centre) throw new UsageError("--broker and --centre exclude each other");
+  const schema = values.broker ? brokerJsonSchema() : values.centre ? centreJsonSchema() : siteJsonSchema();
   process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
   return 0;
 }

@@ -148,6 +148,11 @@ export const brokerUserSchema = z
     z.strictObject({ role: z.literal("monitor"), sites: sites.default("*"), password, mosquittoPassword })
       .describe("Reads like an operator (no responses), never writes. Sites default to \"*\"."),
     z.strictObject({ role: z.literal("admin"), password, mosquittoPassword }).describe("Reads and writes everything."),
+    z.strictObject({ role: z.literal("recorder"), password, mosquittoPassword })
+      .describe(
+        "The centre's recorder (`roomgate centre`): reads every site's agent state and meta, device health, alarms, events and readiness; " +
+          "writes only its own health topic roomgate/centre/{username}/health. Never commands, never reads responses or device state.",
+      ),
   ])
   .describe("A broker user.");
 

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { brokerConfigSchema } from "./broker.js";
+import { centreConfigSchema } from "./centre.js";
 import { siteConfigSchema } from "./site.js";
 
 export type JsonSchema = Record<string, unknown>;
@@ -34,4 +35,9 @@ export function siteJsonSchema(): JsonSchema {
 /** JSON Schema of the broker file. */
 export function brokerJsonSchema(): JsonSchema {
   return toJsonSchema(brokerConfigSchema, "roomgate broker file");
+}
+
+/** JSON Schema of the centre file (`roomgate centre --config`). */
+export function centreJsonSchema(): JsonSchema {
+  return toJsonSchema(centreConfigSchema, "roomgate centre file");
 }

@@ -8,11 +8,12 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { brokerConfigSchema, type BrokerConfig } from "./broker.js";
+import { centreConfigSchema, type CentreConfig } from "./centre.js";
 import { ConfigError, configErrorMap, secretMasker, zodIssuesToConfigIssues, type ConfigIssue } from "./issues.js";
 import { siteConfigSchema, type SiteConfig } from "./site.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
-export { brokerJsonSchema, siteJsonSchema } from "./json-schema.js";
+export { brokerJsonSchema, centreJsonSchema, siteJsonSchema } from "./json-schema.js";
 
 /**
  * Parses and validates a site file's text. Pure: `passwordFile` is checked but not read
@@ -24,6 +25,46 @@ export function parseSiteConfig(text: string, fileName: string): SiteConfig {
 
 export function parseBrokerConfig(text: string, fileName: string): BrokerConfig {
   return parseWith(brokerConfigSchema, text, fileName);
+}
+
+export function parseCentreConfig(text: string, fileName: string): CentreConfig {
+  return parseWith(centreConfigSchema, text, fileName);
+}
+
+/** A centre file with its secrets read: what `roomgate centre` runs with. */
+export interface LoadedCentreConfig extends CentreConfig {
+  /** Absolute; the file's stateDir resolved against it, else undefined (the caller's default applies). */
+  stateDir?: string;
+  secrets: { brokerPassword?: string; brokerCa?: Buffer; databasePassword?: string };
+}
+
+/**
+ * Reads and validates a centre file: paths resolved relative to it, the broker's and the database's
+ * password files read (a trailing newline dropped), the broker's CA read. Each failure names the key.
+ */
+export async function loadCentreConfig(path: string): Promise<LoadedCentreConfig> {
+  const config = parseCentreConfig(await readText(path), path);
+  const rel = (file: string) => resolve(dirname(path), file);
+  const secrets: LoadedCentreConfig["secrets"] = {};
+  const read = async (key: string, file: string): Promise<Buffer> => {
+    try {
+      return await readFile(rel(file));
+    } catch (err) {
+      throw new ConfigError(path, [{ path: key, message: `cannot read ${rel(file)} (${errCode(err)})` }]);
+    }
+  };
+  const password = async (key: string, file: string): Promise<string> => {
+    const text = (await read(key, file)).toString("utf8").replace(/\r?\n$/, "");
+    if (text === "") throw new ConfigError(path, [{ path: key, message: `${rel(file)} is empty` }]);
+    return text;
+  };
+  if (config.broker.passwordFile !== undefined) secrets.brokerPassword = await password("broker.passwordFile", config.broker.passwordFile);
+  if (config.broker.caFile !== undefined) secrets.brokerCa = await read("broker.caFile", config.broker.caFile);
+  if (config.database.type === "postgres" && config.database.passwordFile !== undefined) {
+    secrets.databasePassword = await password("database.passwordFile", config.database.passwordFile);
+  }
+  const { stateDir, ...rest } = config;
+  return { ...rest, ...(stateDir === undefined ? {} : { stateDir: rel(stateDir) }), secrets };
 }
 
 /**

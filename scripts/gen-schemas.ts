@@ -1,6 +1,7 @@
 /**
  * Generates docs/schemas/*.schema.json from the zod schemas: every topic payload (agent/topics.ts),
- * the data of each known event type, the broker's security events, and the site and broker files (config/).
+ * the data of each known event type, the broker's security events, the centre's health topic
+ * (centre/topics.ts), and the site, broker and centre files (config/).
  *
  * `generateSchemas()` is pure (file name -> content); test/schemas.test.ts compares it with the
  * committed files. Run as a program (`node dist/scripts/gen-schemas.js [outDir]`) it writes them.
@@ -9,7 +10,8 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EVENT_DATA_SCHEMAS, TOPIC_KINDS, TOPIC_SPECS } from "../agent/topics.js";
 import { SecurityEventSchema } from "../broker/security-events.js";
-import { brokerJsonSchema, siteJsonSchema, toJsonSchema, type JsonSchema } from "../config/json-schema.js";
+import { brokerJsonSchema, centreJsonSchema, siteJsonSchema, toJsonSchema, type JsonSchema } from "../config/json-schema.js";
+import { CentreHealthSchema } from "../centre/topics.js";
 
 /** File name -> JSON text (sorted keys, 2-space indent, trailing newline). */
 export function generateSchemas(): Record<string, string> {
@@ -25,6 +27,8 @@ export function generateSchemas(): Record<string, string> {
   out["broker-security-event.schema.json"] = toJsonSchema(SecurityEventSchema, "$SYS/roomgate/v1/security payload");
   out["site-config.schema.json"] = siteJsonSchema();
   out["broker-config.schema.json"] = brokerJsonSchema();
+  out["centre-config.schema.json"] = centreJsonSchema();
+  out["centre-health.schema.json"] = toJsonSchema(CentreHealthSchema, "roomgate/centre/{user}/health payload");
   const files: Record<string, string> = {};
   for (const name of Object.keys(out).sort()) files[name] = `${JSON.stringify(out[name], null, 2)}\n`;
   return files;

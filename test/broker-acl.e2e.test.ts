@@ -25,6 +25,7 @@ const FENCE: Record<MatrixUser, string> = {
   "op-all": `${S}/alarm/fence`,
   "mon-1": `${S}/alarm/fence`,
   root: "fence/root",
+  rec: `${S}/alarm/fence`,
 };
 
 type BrokerName = "aedes" | "mosquitto";

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { decodePayload, TOPIC_KINDS, TOPIC_SPECS, type TopicKind } from "../agent/topics.js";
 import { SecurityEventSchema } from "../broker/security-events.js";
 import { generateSchemas, writeSchemas } from "../scripts/gen-schemas.js";
+import { CentreHealthSchema } from "../centre/topics.js";
 
 const DIR = new URL("../docs/schemas/", import.meta.url).pathname;
 const TOPICS_MD = new URL("../docs/topics.md", import.meta.url).pathname;
@@ -54,12 +55,12 @@ describe("docs/topics.md", () => {
       "cmd/{user}": "cmd", "res/{user}": "res",
     };
     const checked: string[] = [];
-    let kind: TopicKind | "security" | undefined;
+    let kind: TopicKind | "security" | "centreHealth" | undefined;
     let inJson = false;
     let pending = "";
     for (const line of md.split("\n")) {
       const heading = /^\*\*([^*]+)\*\*:/.exec(line);
-      if (heading) kind = sections[heading[1] ?? ""];
+      if (heading) kind = heading[1] === "centre/{user}/health" ? "centreHealth" : sections[heading[1] ?? ""];
       // A section of its own ends the payload it follows; the broker's events have their schema.
       if (line.startsWith("## ")) kind = line === "## Broker security events" ? "security" : undefined;
       if (line === "```json") inJson = true;
@@ -74,6 +75,9 @@ describe("docs/topics.md", () => {
         if (kind === "security") {
           const r = SecurityEventSchema.safeParse(JSON.parse(pending));
           expect(r.success ? "valid" : r.error.message, `security event example ${pending}`).toBe("valid");
+        } else if (kind === "centreHealth") {
+          const c = CentreHealthSchema.safeParse(JSON.parse(pending));
+          expect(c.success ? "valid" : c.error.message, `centre health example ${pending}`).toBe("valid");
         } else {
           const r = decodePayload(kind, pending);
           expect(r.ok ? "valid" : r.error.message, `${kind} example ${pending}`).toBe("valid");
@@ -82,6 +86,6 @@ describe("docs/topics.md", () => {
         pending = "";
       }
     }
-    expect(new Set(checked)).toEqual(new Set([...Object.values(sections), "security"]));
+    expect(new Set(checked)).toEqual(new Set([...Object.values(sections), "security", "centreHealth"]));
   });
 });

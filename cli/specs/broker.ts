@@ -33,7 +33,7 @@ export const brokerPasswdSpec = defineCommand({
   positionals: [{ name: "USER", description: "the user name" }],
   options: {
     config: { type: "string", value: "FILE", description: "the broker file to change", required: true },
-    role: { type: "string", value: "ROLE", description: "agent, operator, monitor or admin; a new user needs one", default: "the user's current role" },
+    role: { type: "string", value: "ROLE", description: "agent, operator, monitor, admin or recorder (the centre's, roomgate centre); a new user needs one", default: "the user's current role" },
     site: { type: "string", value: "S", description: "the one site the user may use (an agent's own site)" },
     sites: { type: "string", value: "a,b|*", description: "the sites an operator or monitor may use; * for every site" },
     mosquitto: { type: "boolean", description: "also store a Mosquitto hash, for roomgate broker acl --mosquitto" },

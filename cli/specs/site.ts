@@ -117,12 +117,14 @@ export const configValidateSpec = defineCommand({
 
 export const configSchemaSpec = defineCommand({
   name: "config schema",
-  summary: "print the JSON Schema of the site (or broker) file, for editors",
+  summary: "print the JSON Schema of the site (or broker, or centre) file, for editors",
   options: {
     broker: { type: "boolean", description: "the broker file's schema instead of the site file's" },
+    centre: { type: "boolean", description: "the centre file's schema (roomgate centre --config) instead of the site file's" },
   },
   examples: [
     { command: "roomgate config schema > site.schema.json", what: "completion and checks for site files in an editor" },
     { command: "roomgate config schema --broker > broker.schema.json", what: "the same for broker files" },
+    { command: "roomgate config schema --centre > centre.schema.json", what: "the same for centre files" },
   ],
 });

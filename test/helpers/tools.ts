@@ -15,7 +15,7 @@
  *   each such test, naming the tool and its install command (.ci/run sets `all`).
  * Nothing else in the suite may skip for lack of a tool.
  */
-import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { aroundAll, beforeEach, describe, it, TestRunner, type RunnerTestSuite, type TestFunction } from "vitest";
@@ -58,6 +58,17 @@ export function onPath(command: string, env: NodeJS.ProcessEnv = process.env): s
   return undefined;
 }
 
+/** Where Debian puts PostgreSQL's server programs (initdb, postgres): /usr/lib/postgresql/{version}/bin, newest first. */
+function postgresBinDirs(): string[] {
+  const base = "/usr/lib/postgresql";
+  try {
+    return readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)).map((v) => path.join(base, v, "bin"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
 /** Finds every command on PATH, or says which is missing (and where it is, off PATH). */
 function commands(...names: string[]): (env: NodeJS.ProcessEnv) => Detection {
   return (env) => {
@@ -65,7 +76,7 @@ function commands(...names: string[]): (env: NodeJS.ProcessEnv) => Detection {
     for (const name of names) {
       const found = onPath(name, env);
       if (found === undefined) {
-        const elsewhere = SBIN_DIRS.map((d) => path.join(d, name)).find(executable);
+        const elsewhere = [...SBIN_DIRS, ...postgresBinDirs()].map((d) => path.join(d, name)).find(executable);
         return { found: false, reason: `${name} not found on PATH${elsewhere ? `; ${elsewhere} is there, add ${path.dirname(elsewhere)} to PATH` : ""}` };
       }
       paths[name] = found;
@@ -112,6 +123,12 @@ export const TOOLS = {
    * listens on the stand-in notify socket (Node has no unix datagram sockets).
    */
   "systemd-notify": { install: "apt-get install systemd", main: "systemd-notify", find: commands("systemd-notify", "systemd-socket-activate") },
+  /**
+   * The centre's PostgreSQL server tests: a throw-away cluster per file (test/helpers/postgres.ts).
+   * Debian installs initdb and postgres in /usr/lib/postgresql/{version}/bin, off PATH: .ci/run adds
+   * the newest one to PATH (the hint names it when it is there but not on PATH).
+   */
+  postgresql: { install: "apt-get install postgresql", main: "postgres", find: commands("initdb", "postgres") },
   /** Debian's SNMP agent: the switch driver reads a real IF-MIB from it (v2c and v3 authPriv). */
   snmpd: { install: "apt-get install snmpd", main: "snmpd", find: commands("snmpd") },
   /** Debian's SNMP command-line tools: they read and set the switch simulator. */

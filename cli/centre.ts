@@ -1,0 +1,62 @@
+/**
+ * `roomgate centre`: the recorder at the provincial centre (centre/centre.ts), from a centre file
+ * (config/centre.ts) and flags that override it. Its options: cli/specs/centre.ts.
+ */
+import { readFile } from "node:fs/promises";
+import { createLogger } from "../agent/logger.js";
+import { startCentre } from "../centre/centre.js";
+import { centreConfigSchema, type CentreDatabase } from "../config/centre.js";
+import { loadCentreConfig, type LoadedCentreConfig } from "../config/load.js";
+import { systemClock } from "../drivers/clock.js";
+import { defaultStateDir } from "./agent.js";
+import { untilSignal, UsageError } from "./args.js";
+import { parseCommand } from "./spec.js";
+import { centreSpec } from "./specs/centre.js";
+import { packageVersion } from "./version.js";
+
+/** `--database URL` as the file's database setting (a password in it is refused, as in the file). */
+export function databaseArg(url: string | undefined, file: CentreDatabase): CentreDatabase {
+  if (url === undefined) return file;
+  const parsed = centreConfigSchema.shape.database.safeParse({ type: "postgres", url });
+  if (!parsed.success) throw new UsageError(`--database: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  return parsed.data;
+}
+
+export async function centreCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(centreSpec, argv);
+  const file: LoadedCentreConfig = values.config !== undefined ? await loadCentreConfig(values.config) : { ...centreConfigSchema.parse({}), secrets: {} };
+  const database = databaseArg(values.database, file.database);
+  let password = file.secrets.brokerPassword;
+  if (values["password-file"] !== undefined) {
+    try {
+      password = (await readFile(values["password-file"], "utf8")).replace(/\r?\n$/, "");
+    } catch (err) {
+      throw new UsageError(`--password-file ${values["password-file"]}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  const stateDir = values["state-dir"] ?? file.stateDir ?? defaultStateDir();
+  const logger = createLogger({ level: file.logLevel, name: "roomgate-centre" });
+  const centre = await startCentre({
+    stateDir,
+    database,
+    ...(file.secrets.databasePassword === undefined ? {} : { databasePassword: file.secrets.databasePassword }),
+    broker: {
+      url: values.broker ?? file.broker.url,
+      username: values.user ?? file.broker.user,
+      ...(password === undefined ? {} : { password }),
+      ...(file.secrets.brokerCa === undefined ? {} : { ca: file.secrets.brokerCa }),
+      ...(file.broker.clientId === undefined ? {} : { clientId: file.broker.clientId }),
+      keepaliveSec: file.broker.keepaliveSec,
+    },
+    retention: file.retention,
+    batchSize: file.batchSize,
+    maxBacklog: file.maxBacklog,
+    logger,
+    clock: systemClock,
+    version: packageVersion(),
+  });
+  process.stderr.write(`roomgate centre: recording from ${values.broker ?? file.broker.url} into ${centre.db.where}; local API ${centre.api.socketPath}\n`);
+  await untilSignal();
+  await centre.stop();
+  return 0;
+}
