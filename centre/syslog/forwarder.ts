@@ -18,10 +18,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import path from "node:path";
-import net from "node:net";
-import tls from "node:tls";
-import MqttClientModule from "mqtt/lib/client";
-import type { IClientOptions, IPublishPacket } from "mqtt/lib/client";
+import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
 import { collectorPort, facilityCode, type SyslogConfig } from "../../config/syslog.js";
 import { systemClock } from "../../drivers/clock.js";
 import { Backoff } from "../../drivers/transport/backoff.js";
@@ -30,20 +27,15 @@ import { SyslogQueue } from "./queue.js";
 import { BROKER_SECURITY_TOPIC, droppedRecord, readMessage, toSyslogMessage, type MessageOptions, type SyslogRecord } from "./records.js";
 import { CollectorSender, type SenderOptions, type SenderStatus } from "./sender.js";
 
-type MqttClientClass = typeof MqttClientModule.default;
-const MqttClient: MqttClientClass =
-  typeof MqttClientModule === "function" ? (MqttClientModule as unknown as MqttClientClass) : MqttClientModule.default;
-type MqttClientType = InstanceType<MqttClientClass>;
-
+/** The recorder's login (the centre file's broker section): the forwarder connects as the same user. */
 export interface BrokerLogin {
-  /** mqtt://host:port or mqtts://host:port */
+  /** mqtt://, mqtts://, ws:// or wss:// */
   url: string;
   username?: string | undefined;
   password?: string | undefined;
-  /** PEM: the CA of an mqtts:// broker, and a client certificate if the broker asks for one. */
+  /** PEM: the CA of an mqtts:// or wss:// broker. */
   ca?: Buffer | undefined;
-  cert?: Buffer | undefined;
-  key?: Buffer | undefined;
+  keepaliveSec?: number | undefined;
 }
 
 export interface SyslogForwarderOptions {
@@ -69,7 +61,11 @@ export interface SyslogForwarderStatus {
 }
 
 export interface SyslogForwarder {
-  /** Opens the queues (cutting a torn tail), starts delivering, connects to the broker. */
+  /**
+   * Opens the queues (cutting a torn tail), starts delivering, connects to the broker; resolves once
+   * the subscriptions are answered (a refused one is logged, not fatal), rejects when the first
+   * connection fails (refused login, no broker), with everything it opened closed again.
+   */
   start(): Promise<void>;
   /** Disconnects from the broker, stops delivering (what is queued stays on disk). Idempotent. */
   stop(): Promise<void>;
@@ -98,7 +94,7 @@ export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwa
   const collectors: Array<{ name: string; queue: SyslogQueue; sender: CollectorSender }> = [];
   const lostFile = path.join(dir, "agents-lost.json");
   let lost: Record<string, number> = {};
-  let client: MqttClientType | undefined;
+  let client: MqttClient | undefined;
   let connected = false;
   let stopped = false;
   let queueError: string | undefined;
@@ -118,6 +114,7 @@ export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwa
     }
     if (added) counts.forwarded += 1;
     else counts.duplicates += 1;
+    log.debug({ key: r.key, kind: r.kind, duplicate: !added }, "syslog: queued");
   };
 
   const noteInvalid = (topic: string, why: string) => {
@@ -171,41 +168,38 @@ export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwa
     }, delay);
   };
 
-  const connect = () => {
-    const u = new URL(opts.broker.url);
-    const secure = u.protocol === "mqtts:" || u.protocol === "ssl:";
-    const host = u.hostname;
-    const port = Number(u.port || (secure ? 8883 : 1883));
-    const build = () => {
-      const b = opts.broker;
-      const socket = secure
-        ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(b.ca ? { ca: b.ca } : {}), ...(b.cert ? { cert: b.cert } : {}), ...(b.key ? { key: b.key } : {}) })
-        : net.createConnection({ host, port });
-      socket.setNoDelay(true);
-      return socket;
-    };
-    const options: IClientOptions = {
+  /** Connects; `first` learns how the first attempt ended. */
+  const connect = (first: (err: Error | undefined) => void) => {
+    const b = opts.broker;
+    const c: MqttClient = mqtt.connect(b.url, {
       clientId: config.clientId,
       protocolVersion: 4,
       clean: false,
-      keepalive: 30,
+      keepalive: b.keepaliveSec ?? 30,
       reconnectPeriod: 0, // ours: backoff with jitter on the injected clock
+      resubscribe: false, // ours, on every connect, checked
       connectTimeout: 10_000,
-      ...(opts.broker.username !== undefined ? { username: opts.broker.username } : {}),
-      ...(opts.broker.password !== undefined ? { password: opts.broker.password } : {}),
-    };
-    const c = new MqttClient(build, options);
+      ...(b.username !== undefined ? { username: b.username } : {}),
+      ...(b.password !== undefined ? { password: b.password } : {}),
+      ...(b.ca !== undefined ? { ca: b.ca } : {}),
+    });
     client = c;
-    // Called for each incoming PUBLISH, one at a time; the PUBACK goes out when `done` is called.
+    let settled = false;
+    const settle = (err: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      first(err);
+    };
+    // MQTT.js calls this for each incoming PUBLISH, one at a time, and writes the PUBACK when `done` is called.
     c.handleMessage = (packet, done) => {
       try {
-        ingest(packet);
+        ingest(packet as IPublishPacket);
         queueError = undefined;
         done();
       } catch (err) {
         // Not acknowledged: drop the connection so the broker sends it (and what follows) again.
         queueError = err instanceof Error ? err.message : String(err);
-        log.error({ topic: packet.topic, err: queueError }, "syslog: cannot queue a message on disk; not acknowledged, the broker keeps it; reconnecting");
+        log.error({ topic: (packet as IPublishPacket).topic, err: queueError }, "syslog: cannot queue a message on disk; not acknowledged, the broker keeps it; reconnecting");
         c.stream?.destroy();
       }
     };
@@ -213,26 +207,52 @@ export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwa
       connected = true;
       backoff.reset();
       log.info({ sessionPresent: connack.sessionPresent, clientId: config.clientId }, "syslog forwarder connected to the broker");
-      for (const filter of FILTERS) {
-        if (filter === BROKER_SECURITY_TOPIC && !config.forward.brokerSecurity) continue;
-        c.subscribe(filter, { qos: 1 }, (err, granted) => {
-          const refused = err !== null && err !== undefined ? err.message : granted?.[0]?.qos === 128 ? "refused (SUBACK 0x80)" : undefined;
-          if (refused === undefined) return;
+      const filters = FILTERS.filter((f) => f !== BROKER_SECURITY_TOPIC || config.forward.brokerSecurity);
+      c.subscribe([...filters], { qos: 1 }, (err, granted) => {
+        // MQTT.js hands a 0x80 SUBACK over as an error carrying the packet.
+        const codes = granted?.map((g) => g.qos) ?? (err as { packet?: { granted?: number[] } } | null | undefined)?.packet?.granted;
+        if (codes === undefined) {
+          if (err) log.warn({ err: err.message }, "syslog forwarder: subscribing failed; it is tried again at the next connection");
+          settle(undefined);
+          return;
+        }
+        filters.forEach((filter, i) => {
+          if (codes[i] !== 128) return;
           log.error(
-            { filter, err: refused },
+            { filter, user: b.username },
             filter === BROKER_SECURITY_TOPIC
               ? "the broker refused the security events' topic: its user needs the recorder role (or a read rule on it); broker refusals are not forwarded"
-              : "subscription refused: its user needs a role that reads every site's events and agent state",
+              : "subscription refused: its user needs the recorder role, which reads every site's events and agent state",
           );
         });
-      }
+        settle(undefined);
+      });
     });
     c.on("close", () => {
       if (connected) log.warn("syslog forwarder disconnected from the broker; the session keeps its messages");
       connected = false;
+      if (!settled) {
+        settle(new Error(`cannot connect to the broker ${b.url}: ${lastError ?? "connection closed"}`));
+        return;
+      }
       scheduleReconnect();
     });
-    c.on("error", (err) => log.warn({ err: err.message, code: (err as { code?: unknown }).code }, "syslog forwarder: mqtt error"));
+    let lastError: string | undefined;
+    c.on("error", (err) => {
+      lastError = err.message;
+      log.warn({ err: err.message, code: (err as { code?: unknown }).code }, "syslog forwarder: mqtt error");
+    });
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (reconnectTimer !== undefined) clock.clearTimeout(reconnectTimer);
+    // Forced: no PUBACK goes out for what is half-read; the session keeps what was not acknowledged.
+    await client?.endAsync(true);
+    connected = false;
+    await Promise.all(collectors.map((x) => x.sender.stop()));
+    for (const x of collectors) x.queue.close();
   };
 
   return {
@@ -260,19 +280,14 @@ export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwa
         collectors.push({ name, queue, sender });
         sender.start();
       }
-      connect();
+      const err = await new Promise<Error | undefined>((resolve) => connect(resolve));
+      if (err !== undefined) {
+        await stop();
+        throw Object.assign(err, { code: "broker_unreachable" });
+      }
     },
 
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      if (reconnectTimer !== undefined) clock.clearTimeout(reconnectTimer);
-      const c = client;
-      if (c) await new Promise<void>((resolve) => c.end(true, {}, () => resolve()));
-      connected = false;
-      await Promise.all(collectors.map((x) => x.sender.stop()));
-      for (const x of collectors) x.queue.close();
-    },
+    stop,
 
     status() {
       return { mqtt: connected ? "connected" : "disconnected", counts: { ...counts }, queueError, collectors: collectors.map((c) => c.sender.status()) };
