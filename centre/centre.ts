@@ -17,6 +17,8 @@ import { takeLock, type Lock } from "./lock.js";
 import { dbReader, type HistoryReader } from "./reader.js";
 import { Recorder, type RecorderOptions } from "./recorder.js";
 import { applyRetention, RetentionSchedule, type RetentionResult } from "./retention.js";
+import type { SyslogConfig } from "../config/syslog.js";
+import { createSyslogForwarder, type SyslogForwarder } from "./syslog/forwarder.js";
 
 export interface CentreOptions {
   /** The state directory; the centre keeps its files in {stateDir}/centre. */
@@ -35,6 +37,8 @@ export interface CentreOptions {
   retentionFirstInMs?: number;
   /** A database opened by the caller instead of `database` (tests: a fault-injecting wrapper). */
   db?: Db;
+  /** The centre file's syslog section, its paths absolute: forwarders to the SOC's collectors (centre/syslog). */
+  syslog?: SyslogConfig | undefined;
 }
 
 export interface RunningCentre {
@@ -49,6 +53,8 @@ export interface RunningCentre {
   readonly retention: RetentionSchedule;
   /** The history questions, answered from this centre's database. */
   reader(): HistoryReader;
+  /** Syslog to the SOC, when the file has a syslog section. */
+  readonly syslog: SyslogForwarder | undefined;
   stop(): Promise<void>;
 }
 
@@ -91,6 +97,8 @@ export async function startCentre(opts: CentreOptions): Promise<RunningCentre> {
     });
     await recorder.start();
     undo.push(() => recorder.stop());
+    const syslog = await startSyslog(opts, paths.dir);
+    if (syslog !== undefined) undo.push(() => syslog.stop());
     const retainNow = () => applyRetention(db, opts.retention, opts.clock.now(), key, log);
     const retention = new RetentionSchedule(retainNow, opts.clock, log);
     retention.start(opts.retentionFirstInMs ?? 60_000);
@@ -101,11 +109,30 @@ export async function startCentre(opts: CentreOptions): Promise<RunningCentre> {
     log.info({ database: db.where, api: paths.socket, broker: opts.broker.url }, "roomgate centre running");
     let stopped: Promise<void> | undefined;
     return {
-      db, recorder, key, api, migration, dir: paths.dir, retention, retainNow, reader: () => reader,
+      db, recorder, key, api, migration, dir: paths.dir, retention, retainNow, reader: () => reader, syslog,
       stop: () => (stopped ??= unwind()),
     };
   } catch (err) {
     await unwind();
     throw err;
   }
+}
+
+/**
+ * Syslog to the SOC: its own persistent session (config.syslog.clientId) as the recorder's user, its
+ * queues in {centre dir}/syslog. Apart from the recorder: a collector that is down never holds up the
+ * record, and the database never holds up the SOC.
+ */
+async function startSyslog(opts: CentreOptions, dir: string): Promise<SyslogForwarder | undefined> {
+  if (opts.syslog === undefined) return undefined;
+  const b = opts.broker;
+  const fwd = createSyslogForwarder({
+    config: opts.syslog,
+    broker: { url: b.url, username: b.username, password: b.password, ca: b.ca, keepaliveSec: b.keepaliveSec },
+    stateDir: dir,
+    logger: opts.logger.child({ part: "syslog" }),
+    clock: opts.clock,
+  });
+  await fwd.start();
+  return fwd;
 }

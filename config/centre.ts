@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { idSchema } from "./ids.js";
 import { logLevelSchema } from "./site.js";
+import { syslogConfigSchema } from "./syslog.js";
 
 const fileSchema = (what: string) => z.string().min(1).describe(`${what} (a relative path is relative to the centre file).`);
 
@@ -81,6 +82,7 @@ export const centreConfigSchema = z
       .default(50_000)
       .describe("Messages held unacknowledged in memory while the database is away; past it the centre stops reading and the broker keeps the rest in the session."),
     logLevel: logLevelSchema.default("info"),
+    syslog: syslogConfigSchema.optional().describe("Syslog to the security operations centre (centre/syslog, docs/centre.md#syslog-to-the-soc); absent: nothing is forwarded."),
   })
   .describe("roomgate centre file");
 
