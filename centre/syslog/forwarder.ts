@@ -23,7 +23,7 @@ import { collectorPort, facilityCode, type SyslogConfig } from "../../config/sys
 import { systemClock } from "../../drivers/clock.js";
 import { Backoff } from "../../drivers/transport/backoff.js";
 import type { Clock, Logger, TimerHandle } from "../../drivers/types.js";
-import { SyslogQueue } from "./queue.js";
+import { SyslogQueue, type QueueOptions } from "./queue.js";
 import { BROKER_SECURITY_TOPIC, droppedRecord, readMessage, toSyslogMessage, type MessageOptions, type SyslogRecord } from "./records.js";
 import { CollectorSender, type SenderOptions, type SenderStatus } from "./sender.js";
 
@@ -48,6 +48,8 @@ export interface SyslogForwarderOptions {
   clock?: Clock;
   /** Tests: a fault-injecting connection to the collectors. */
   connect?: SenderOptions["connect"];
+  /** Tests: a fault-injecting queue (a full disk). */
+  openQueue?: (dir: string, o: QueueOptions) => SyslogQueue;
   random?: () => number;
 }
 
@@ -261,7 +263,8 @@ export function createSyslogForwarder(opts: SyslogForwarderOptions): SyslogForwa
       lost = readLost(lostFile, log);
       for (const [name, c] of Object.entries(config.collectors)) {
         const clog = log.child({ collector: name });
-        const queue = new SyslogQueue(path.join(dir, name), { maxBytes: c.queue.maxBytes, maxAgeMs: c.queue.maxAgeSec * 1000, clock, logger: clog });
+        const qo: QueueOptions = { maxBytes: c.queue.maxBytes, maxAgeMs: c.queue.maxAgeSec * 1000, clock, logger: clog };
+        const queue = opts.openQueue ? opts.openQueue(path.join(dir, name), qo) : new SyslogQueue(path.join(dir, name), qo);
         if (queue.length > 0) clog.info({ pending: queue.length, bytes: queue.bytes }, "syslog queue restored from disk");
         const sender = new CollectorSender({
           name,
