@@ -104,7 +104,7 @@ export async function startCentre(opts: CentreOptions): Promise<RunningCentre> {
     retention.start(opts.retentionFirstInMs ?? 60_000);
     undo.push(() => retention.stop());
     const reader = dbReader(db, { now: opts.clock.now, keys: [{ pem: key.publicPem, source: `the centre's key in ${paths.dir}` }] });
-    const api = await startApi(paths.socket, reader, () => ({ ...recorder.status, database: db.where, schema: migration.to }), log);
+    const api = await startApi(paths.socket, reader, () => ({ ...recorder.status, database: db.where, schema: migration.to, ...(syslog ? { syslog: syslog.status() } : {}) }), log);
     undo.push(() => api.close());
     log.info({ database: db.where, api: paths.socket, broker: opts.broker.url }, "roomgate centre running");
     let stopped: Promise<void> | undefined;

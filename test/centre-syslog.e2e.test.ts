@@ -6,6 +6,7 @@
  * runs where rsyslog is absent (test/syslog-rsyslog.e2e.test.ts is the rsyslog story).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ import { loadCentreConfig } from "../config/load.js";
 import { systemClock } from "../drivers/clock.js";
 import { Site } from "./helpers/centre.js";
 import { makePki } from "./helpers/certs.js";
-import { memoryLogger } from "./helpers/logger.js";
+import { logged, memoryLogger, type LogRecord } from "./helpers/logger.js";
 import { connectAs } from "./helpers/mqtt-users.js";
 import { StandInCollector } from "./helpers/syslog-receiver.js";
 
@@ -56,8 +57,9 @@ describe("roomgate centre with a syslog section", () => {
     const file = path.join(dir, "centre.yaml");
     writeFileSync(file, ["syslog:", "  hostname: centre-1", "  collectors:", "    soc:", "      host: 127.0.0.1", `      port: ${soc.port}`, "      tls:", `        caFile: ${path.relative(dir, pki.caFile)}`, ""].join("\n"));
     const loaded = await loadCentreConfig(file);
+    const logs: LogRecord[] = [];
     const centre = await startCentre({
-      stateDir, database: { type: "pglite" }, retention: loaded.retention, logger: memoryLogger(), clock: systemClock, version: "test",
+      stateDir, database: { type: "pglite" }, retention: loaded.retention, logger: memoryLogger(logs), clock: systemClock, version: "test",
       broker: { url: broker.url, username: "rec", password: passwordOf("rec") },
       syslog: loaded.syslog,
     });
@@ -75,6 +77,18 @@ describe("roomgate centre with a syslog section", () => {
     const clients = (broker.aedes as unknown as { clients: Record<string, unknown> }).clients;
     expect(clients["roomgate-centre-syslog"]).toBeDefined();
     expect(Object.keys(clients).filter((id) => id.startsWith("roomgate-centre-"))).toHaveLength(2);
+
+    await logged(logs, () => centre.syslog!.status().collectors[0]!.delivered === 1, 5000, "the delivery confirmed");
+    // The local API's status (roomgate centre's socket) shows the forwarder's.
+    const status = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ socketPath: path.join(centre.dir, "centre.sock"), path: "/v1/status" }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve(body));
+      });
+      req.on("error", reject);
+    });
+    expect(JSON.parse(status)).toMatchObject({ syslog: { mqtt: "connected", collectors: [{ name: "soc", delivered: 1, pending: 0, dropped: 0 }] } });
 
     await centre.stop();
     expect(centre.syslog?.status().mqtt).toBe("disconnected");

@@ -94,6 +94,8 @@ export class SyslogQueue {
   private drops: Omit<DropNotice, "id" | "through"> & { first: number; through: number } | undefined;
   /** Bytes cut off a torn tail at open (0 when the file was whole). */
   readonly truncatedBytes: number;
+  /** Messages dropped unsent since this queue was opened (by either bound). */
+  droppedSinceOpen = 0;
 
   constructor(
     dir: string,
@@ -238,6 +240,7 @@ export class SyslogQueue {
     const seq = this.nextSeq++;
     this.write({ seq, drop: body });
     for (const it of run) this.pendingBytes -= it.bytes;
+    this.droppedSinceOpen += n;
     this.note(seq, body);
     this.o.logger.warn(
       { dropped: n, reason, queuedFrom: new Date(body.firstAt).toISOString(), queuedTo: new Date(body.lastAt).toISOString(), pending: this.items.length },

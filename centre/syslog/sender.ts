@@ -59,6 +59,9 @@ export interface SenderStatus {
   /** Messages the collector confirmed since start. */
   delivered: number;
   lastDeliveredAt: number | undefined;
+  /** Messages dropped unsent by the queue's bounds since start, and those the collector has not yet been told of. */
+  dropped: number;
+  droppedUnreported: number;
   /** Failed rounds in a row (0 when the last one went through). */
   failures: number;
   lastError: string | undefined;
@@ -118,6 +121,8 @@ export class CollectorSender {
       oldestAt: q.oldestAt,
       delivered: this.delivered,
       lastDeliveredAt: this.lastDeliveredAt,
+      dropped: q.droppedSinceOpen,
+      droppedUnreported: ((n) => (n === undefined ? 0 : n.full + n.age))(q.unreported()),
       failures: this.failures,
       lastError: this.lastError,
     };
