@@ -10,9 +10,9 @@
  * be written (disk full), the connection is dropped without the acknowledgement and tried again
  * with backoff; the broker keeps the session's messages meanwhile.
  *
- * Usage (the centre's wiring):
- *   const fwd = createSyslogForwarder({ config: resolveSyslogPaths(file.syslog, dirOfFile), broker: { url, username, password },
- *                                       stateDir, logger });
+ * Started by startCentre (centre/centre.ts) from the centre file's syslog section, as the recorder's
+ * user; its queues in {stateDir}/syslog/{collector}. Usage:
+ *   const fwd = createSyslogForwarder({ config, broker: { url, username, password }, stateDir, logger, clock });
  *   await fwd.start();  ...  fwd.status();  ...  await fwd.stop();
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
