@@ -33,6 +33,8 @@ export interface CentreOptions {
   batchSize?: number;
   maxBacklog?: number;
   retryMs?: RecorderOptions["retryMs"];
+  /** How often the health topic is republished while its counters change. Default 60 s. */
+  healthRefreshMs?: number;
   /** First retention run after this long (then daily). Default 60 s. */
   retentionFirstInMs?: number;
   /** A database opened by the caller instead of `database` (tests: a fault-injecting wrapper). */
@@ -94,6 +96,7 @@ export async function startCentre(opts: CentreOptions): Promise<RunningCentre> {
       ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
       ...(opts.maxBacklog === undefined ? {} : { maxBacklog: opts.maxBacklog }),
       ...(opts.retryMs === undefined ? {} : { retryMs: opts.retryMs }),
+      ...(opts.healthRefreshMs === undefined ? {} : { healthRefreshMs: opts.healthRefreshMs }),
     });
     await recorder.start();
     undo.push(() => recorder.stop());

@@ -52,6 +52,7 @@ export async function centreCommand(argv: string[]): Promise<number> {
     ...(file.syslog === undefined ? {} : { syslog: file.syslog }),
     batchSize: file.batchSize,
     maxBacklog: file.maxBacklog,
+    healthRefreshMs: file.healthRefreshSec * 1000,
     logger,
     clock: systemClock,
     version: packageVersion(),

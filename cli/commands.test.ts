@@ -22,7 +22,8 @@ const runnable = flatten(ROOT).filter((c) => c.run !== undefined);
 describe("every command's help", () => {
   it("covers the commands a technician can type", () => {
     expect(all.map((c) => c.spec.name)).toEqual([
-      "", "demo", "broker", "broker passwd", "broker acl", "reflector", "agent", "sim", "ctl", "watch", "check",
+      "", "demo", "broker", "broker passwd", "broker acl", "centre", "history", "history audit", "history alarms", "history health",
+      "history quarantine", "history verify", "report", "report availability", "reflector", "agent", "sim", "ctl", "watch", "check",
       "fleet", "fleet check", "discover", "doctor", "config", "config validate", "config schema", "help",
     ]);
   });

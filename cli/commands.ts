@@ -6,6 +6,7 @@
 import { defineCommand } from "./spec.js";
 import type { Command } from "./help.js";
 import { brokerAclSpec, brokerPasswdSpec, brokerSpec } from "./specs/broker.js";
+import { centreSpec, historyAlarmsSpec, historyAuditSpec, historyHealthSpec, historyQuarantineSpec, historySpec, historyVerifySpec, reportAvailabilitySpec, reportSpec } from "./specs/centre.js";
 import { checkSpec, ctlSpec, fleetCheckSpec, fleetSpec, watchSpec } from "./specs/operator.js";
 import { reflectorSpec } from "./specs/reflector.js";
 import { agentSpec, configSchemaSpec, configSpec, configValidateSpec, demoSpec, discoverSpec, doctorSpec, simSpec } from "./specs/site.js";
@@ -53,6 +54,18 @@ const commands: Command[] = [
       { spec: brokerAclSpec, run: async (argv) => (await import("./broker.js")).aclCommand(argv) },
     ],
   },
+  { spec: centreSpec, run: async (argv) => (await import("./centre.js")).centreCommand(argv) },
+  {
+    spec: historySpec,
+    subcommands: [
+      { spec: historyAuditSpec, run: async (argv) => (await import("./history.js")).historyAuditCommand(argv) },
+      { spec: historyAlarmsSpec, run: async (argv) => (await import("./history.js")).historyAlarmsCommand(argv) },
+      { spec: historyHealthSpec, run: async (argv) => (await import("./history.js")).historyHealthCommand(argv) },
+      { spec: historyQuarantineSpec, run: async (argv) => (await import("./history.js")).historyQuarantineCommand(argv) },
+      { spec: historyVerifySpec, run: async (argv) => (await import("./history.js")).historyVerifyCommand(argv) },
+    ],
+  },
+  { spec: reportSpec, subcommands: [{ spec: reportAvailabilitySpec, run: async (argv) => (await import("./report.js")).reportAvailabilityCommand(argv) }] },
   { spec: reflectorSpec, run: async (argv) => (await import("./reflector.js")).reflectorCommand(argv) },
   { spec: agentSpec, run: async (argv) => (await import("./agent.js")).agentCommand(argv) },
   { spec: simSpec, run: async (argv) => (await import("./sim.js")).simCommand(argv) },

@@ -1,7 +1,8 @@
 /**
  * The pieces of `roomgate demo`, started in one process: the embedded broker (TCP, and HTTP with
- * MQTT over WebSocket and the operator console), every simulated device of the site file, and the
- * agent. The e2e tests start the demo through this too, on free ports.
+ * MQTT over WebSocket and the operator console), the centre recording into PGlite in the demo's
+ * state directory (when asked: `roomgate demo` asks, most tests do not), every simulated device of
+ * the site file, and the agent. The e2e tests start the demo through this too, on free ports.
  *
  * Without `users` the broker is open to everyone (anonymous, logged loudly): any user name logs in
  * to the console with every right. With `users` (a broker file's users, scrypt hashes) those users
@@ -16,6 +17,9 @@ import { Agent, type AgentOptions } from "../agent/agent.js";
 import { nextBootSeq } from "../agent/boot-seq.js";
 import { prepareStateDir } from "../agent/state-format.js";
 import { startSiteSimulators, type SiteSimulators } from "../simulators/site.js";
+import type { RunningCentre } from "../centre/centre.js";
+import { centreRetentionSchema } from "../config/centre.js";
+import { systemClock } from "../drivers/clock.js";
 import { packageVersion } from "./version.js";
 
 export interface DemoOptions {
@@ -32,6 +36,11 @@ export interface DemoOptions {
   stateDir: string;
   /** Start the simulators on ports the kernel picks and give the agent those (`--free-ports`). */
   anyPort?: boolean;
+  /**
+   * Run `roomgate centre` in-process too, recording the site into PGlite in {stateDir}/centre, so
+   * `roomgate history --state-dir DIR` answers (through the centre's local API). Default false.
+   */
+  centre?: boolean;
   /** Tests: a fixed boot sequence, a short reconnect backoff. */
   bootSeq?: number;
   agent?: Pick<AgentOptions, "mqttBackoff" | "clock">;
@@ -41,6 +50,8 @@ export interface RunningDemo {
   readonly broker: RunningBroker;
   readonly sims: SiteSimulators;
   readonly agent: Agent;
+  /** The centre, when asked for. */
+  readonly centre: RunningCentre | undefined;
   /** http://host:port/console/ when the console is served. */
   readonly consoleUrl: string | undefined;
   close(): Promise<void>;
@@ -57,7 +68,17 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     ...(opts.users ? { auth: { users: opts.users, anonymous: true } } : {}),
   });
   let sims: SiteSimulators | undefined;
+  let centre: RunningCentre | undefined;
   try {
+    if (opts.centre === true) {
+      // Loaded only when asked: PGlite is a large module most uses of the demo pieces never need.
+      const { startCentre } = await import("../centre/centre.js");
+      // No user name: the demo broker lets anonymous clients read everything (with --users too).
+      centre = await startCentre({
+        stateDir: opts.stateDir, database: { type: "pglite" }, retention: centreRetentionSchema.parse({}),
+        broker: { url: broker.url, clientId: "roomgate-demo-centre" }, logger: opts.logger, clock: systemClock, version: packageVersion(),
+      });
+    }
     sims = await startSiteSimulators(opts.config, opts.logger, { anyPort: opts.anyPort === true });
     // With users the site file's agent name has no password here: the in-process agent comes in
     // without a user name instead (full access, like every anonymous client of the demo).
@@ -72,14 +93,18 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       broker,
       sims: running,
       agent,
+      centre,
       consoleUrl: withConsole && broker.http ? `http://${host}:${broker.http.port}/console/` : undefined,
       async close() {
         await agent.stop();
+        // After the agent, so its clean stop (offline) is recorded.
+        await centre?.stop();
         await running.close();
         await broker.close();
       },
     };
   } catch (err) {
+    await centre?.stop();
     await sims?.close();
     await broker.close();
     throw err;

@@ -1,8 +1,8 @@
 /**
  * `roomgate demo`: the embedded broker, a simulated district site (config/examples/district-room.yaml:
  * cameras, LED wall, displays, audio, the encryptor, GPIO, two conference codecs with the MCU as
- * their far end, the access switch and the WAN link) and the agent, in one process
- * (cli/demo-run.ts). Prints how to watch and command it, and where the operator console is.
+ * their far end, the access switch and the WAN link), the agent and the centre recording it all into
+ * PGlite in the state directory, in one process (cli/demo-run.ts). Prints how to watch and command it, and where the operator console is.
  */
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
@@ -49,7 +49,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const level = (values["log-level"] ?? "warn") as LogLevel;
   const logger = createLogger({ level, name: "roomgate-demo", destination: 2 });
 
-  const demo = await startDemo({ config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir, anyPort: freePorts });
+  const demo = await startDemo({
+    config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir, anyPort: freePorts, centre: values["no-centre"] !== true,
+  });
   const broker = demo.broker;
   const site = config.site;
   const devices = Object.keys(config.devices);
@@ -73,7 +75,7 @@ Send a command (recall preset 2 on ${cam}) and read the answer:
 Other actions: power, preset.set, preset.reset, move, stop, position, home, zoom, zoom.position, focus
 on cameras; input.select, brightness.set, blank.set on the LED wall and displays, e.g.
   npx roomgate ctl ${site} led-wall input.select --arg input=dp ${b}
-${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}
+${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}${historyLines(site, demo.centre === undefined ? undefined : demo.centre.dir, values["state-dir"])}
 (every action's argument schema is in the retained topic roomgate/v1/${site}/agent/meta).
 Ctrl-C stops the demo.
 `);
@@ -92,6 +94,19 @@ Call the province's MCU from ${codec} (its simulator's far end), mute the room, 
   npx roomgate ctl ${site} ${codec} call.dial --arg number=8001@mcu.province.gov ${b}
   npx roomgate ctl ${site} ${codec} mic.mute --arg on=true ${b}
   npx roomgate ctl ${site} ${codec} call.hangup ${b}
+`;
+}
+
+/** What the centre recorded: the audit, alarms, the chain's check, the month's report (no centre: nothing). */
+function historyLines(site: string, centreDir: string | undefined, givenStateDir: string | undefined): string {
+  if (centreDir === undefined) return "";
+  const from = givenStateDir === undefined ? "" : ` --state-dir ${givenStateDir}`;
+  return `
+The centre records every command, alarm, health change and readiness run (PGlite in ${centreDir}):
+  npx roomgate history audit --site ${site}${from}
+  npx roomgate history alarms --since 1d${from}
+  npx roomgate history verify${from}
+  npx roomgate report availability --month ${new Date().toISOString().slice(0, 7)}${from}
 `;
 }
 

@@ -81,6 +81,13 @@ export const centreConfigSchema = z
       .max(1_000_000)
       .default(50_000)
       .describe("Messages held unacknowledged in memory while the database is away; past it the centre stops reading and the broker keeps the rest in the session."),
+    healthRefreshSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe("How often the centre's health topic (roomgate/centre/{user}/health) is republished with its counters (recorded, backlog, quarantined) while they change. A change of status is published at once."),
     logLevel: logLevelSchema.default("info"),
     syslog: syslogConfigSchema.optional().describe("Syslog to the security operations centre (centre/syslog, docs/centre.md#syslog-to-the-soc); absent: nothing is forwarded."),
   })

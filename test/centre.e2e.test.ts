@@ -68,7 +68,7 @@ function recorderSuite(name: string, suite: (name: string, fn: () => void) => vo
     beforeAll(async () => {
       await setup?.before();
       broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });
-    }, 60_000);
+    }, 120_000);
     afterAll(async () => {
       await broker?.close();
       await setup?.after();
@@ -169,7 +169,7 @@ function recorderSuite(name: string, suite: (name: string, fn: () => void) => vo
       const s = new Site("s1", 7);
       const N = 300;
       const stream = Array.from({ length: N }, (_, i) => s.command(T0 + i * 1000, "op-1", "cam-main", `step-${i}`));
-      const first = committed(c, '"step-99"');
+      const first = committed(c, '"step-99"', 30_000);
       await publish(stream.slice(0, 100));
       await first;
       const code = await b.cut(db);
@@ -210,16 +210,11 @@ function recorderSuite(name: string, suite: (name: string, fn: () => void) => vo
   });
 }
 
+// initdb in WebAssembly is the slow, CPU-bound part of a PGlite: done once, in beforeAll (whose
+// limit is generous), and each test clones the initialised directory.
 let template: Blob | undefined;
 recorderSuite("PGlite", describe, () => ({
-  open: async () => {
-    if (template === undefined) {
-      const t = await openPglite();
-      template = await t.pglite.dumpDataDir("none");
-      await t.close();
-    }
-    return fillable(await openPglite({ loadDataDir: template }));
-  },
+  open: async () => fillable(await openPglite({ loadDataDir: template! })),
   cut: async (db) => {
     (db as Db & { full: boolean }).full = true;
     return "database_full";
@@ -227,7 +222,14 @@ recorderSuite("PGlite", describe, () => ({
   restore: async (db) => {
     (db as Db & { full: boolean }).full = false;
   },
-}));
+}), {
+  before: async () => {
+    const t = await openPglite();
+    template = await t.pglite.dumpDataDir("none");
+    await t.close();
+  },
+  after: async () => undefined,
+});
 
 let pg: TestPostgres | undefined;
 let n = 0;

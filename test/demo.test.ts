@@ -77,6 +77,9 @@ describe("roomgate demo", () => {
     expect(demo.out).toContain(`npx roomgate ctl district-07 codec-main call.dial --arg number=8001@mcu.province.gov ${b}`);
     expect(demo.out).toContain(`npx roomgate ctl district-07 codec-main call.hangup ${b}`);
     expect(demo.out).toContain(`npx roomgate ctl district-07 access-switch port.powercycle --arg port=cam-aux --arg offMs=3000 ${b}`);
+    // And how to read what the centre (in the demo too) recorded.
+    expect(demo.out).toContain(`npx roomgate history audit --site district-07 --state-dir ${stateDir}`);
+    expect(demo.out).toContain(`npx roomgate history verify --state-dir ${stateDir}`);
     // The operator console is on the demo's HTTP listener, and says how to log in.
     const consoleUrl = /Operator console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(demo.out)?.[1];
     expect(consoleUrl, demo.out).toBeDefined();

@@ -5,7 +5,7 @@ import { defineCommand } from "../spec.js";
 
 export const brokerSpec = defineCommand({
   name: "broker",
-  summary: "run the MQTT broker (aedes): listeners, users, ACLs and limits from a broker file",
+  summary: "run the MQTT broker (aedes): listeners, users, ACLs, limits, from its file",
   notes: ["Without users in the file it refuses to start unless anonymous access is allowed. Runs until SIGINT or SIGTERM."],
   options: {
     config: { type: "string", value: "FILE", description: "the broker file: listeners (TCP, TLS, WebSocket, /metrics, console), users, limits, persistence" },

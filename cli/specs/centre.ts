@@ -28,7 +28,7 @@ const READ_FROM = { config: CONFIG, database: DATABASE, "state-dir": STATE_DIR }
 
 export const centreSpec = defineCommand({
   name: "centre",
-  summary: "record every site's history into PostgreSQL (PGlite embedded by default): audit, alarms, health, readiness",
+  summary: "record every site's history into PostgreSQL (PGlite embedded by default)",
   notes: [
     "Connects to the broker as a user of role recorder (roomgate broker passwd USER --role recorder), with a persistent session, and commits each message before acknowledging it.",
     "Reports its own health, retained, on roomgate/centre/{user}/health (degraded while the database does not take rows). Runs until SIGINT or SIGTERM.",
@@ -50,7 +50,7 @@ export const centreSpec = defineCommand({
 
 export const historySpec = defineCommand({
   name: "history",
-  summary: "what the centre recorded: command audit, alarms, device health, quarantine; verify the audit chain",
+  summary: "what the centre recorded: audit, alarms, health; verify the audit chain",
   options: {},
   examples: [{ command: "roomgate history audit --site district-11 --since 7d", what: "who did what at district 11 this week" }],
 });
@@ -68,8 +68,8 @@ const filters = {
 
 export const historyAuditSpec = defineCommand({
   name: "history audit",
-  summary: "every command operators sent: who, which device, what, the outcome (from the tamper-evident audit chain)",
-  notes: READ_NOTES,
+  summary: "every command operators sent: who, which device, what, the outcome",
+  notes: ["The rows are the tamper-evident audit chain (roomgate history verify checks it); a row marked historical was replayed from an agent's outbox after an outage.", ...READ_NOTES],
   options: filters,
   examples: [
     { command: "roomgate history audit --site district-07 --device led-wall --since 2026-11-03 --until 2026-11-04", what: "who switched the LED wall that day" },
@@ -79,7 +79,7 @@ export const historyAuditSpec = defineCommand({
 
 export const historyAlarmsSpec = defineCommand({
   name: "history alarms",
-  summary: "alarms raised: severity, who acknowledged and when, when cleared, time to acknowledge and to clear",
+  summary: "alarms: raised, acknowledged by whom and when, cleared, the times taken",
   notes: READ_NOTES,
   options: filters,
   examples: [{ command: "roomgate history alarms --site district-11 --since 7d", what: "district 11's alarms this week" }],
@@ -87,7 +87,7 @@ export const historyAlarmsSpec = defineCommand({
 
 export const historyHealthSpec = defineCommand({
   name: "history health",
-  summary: "device health changes (ok, degraded, unreachable, fault, unknown) with their codes",
+  summary: "device health changes (ok, degraded, unreachable, fault, unknown)",
   notes: READ_NOTES,
   options: filters,
   examples: [{ command: "roomgate history health --site district-11 --device cam-main --since 30d", what: "how often district 11's camera went down" }],
@@ -95,15 +95,15 @@ export const historyHealthSpec = defineCommand({
 
 export const historyQuarantineSpec = defineCommand({
   name: "history quarantine",
-  summary: "messages the centre refused to record (not JSON, failed their schema, claimed another site), with the reason",
-  notes: READ_NOTES,
+  summary: "messages the centre refused to record, with the reason",
+  notes: ["Reasons: not JSON, failed its schema, claimed another site than its topic, a value PostgreSQL cannot keep, an event id reused with other content.", ...READ_NOTES],
   options: filters,
   examples: [{ command: "roomgate history quarantine --since 1d", what: "what was refused today, and why" }],
 });
 
 export const historyVerifySpec = defineCommand({
   name: "history verify",
-  summary: "walk each site's audit hash chain and name the first row changed or removed",
+  summary: "walk each site's audit hash chain, name the first row changed or removed",
   notes: [
     ...READ_NOTES,
     "Anchors (where retention cut a chain) are checked with --key, else the key in the state dir, else the copy in the database (which proves consistency, not origin).",
@@ -134,7 +134,7 @@ export const reportSpec = defineCommand({
 
 export const reportAvailabilitySpec = defineCommand({
   name: "report availability",
-  summary: "a month's availability per device and site, readiness pass rate, alarm counts, time to acknowledge and to clear",
+  summary: "a month's uptime per device and site, readiness pass rate, alarm figures",
   notes: [
     "Uptime counts a device up while ok or degraded, down while unreachable or in fault; time the site's agent was offline is unknown, not up. Months are UTC; the current month counts up to now.",
     ...READ_NOTES,

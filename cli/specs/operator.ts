@@ -83,7 +83,7 @@ export const fleetSpec = defineCommand({
 
 export const fleetCheckSpec = defineCommand({
   name: "fleet check",
-  summary: "ask many sites for a readiness check at once: one board (site, overall, failing items)",
+  summary: "ask many sites for a readiness check at once: one board of their results",
   usage: "(--sites a,b | --all) [options]",
   notes: ["A site that did not answer by the deadline is marked on the board."],
   options: {

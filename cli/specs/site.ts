@@ -13,6 +13,7 @@ export const demoSpec = defineCommand({
     port: { type: "string", value: "N", description: "MQTT over TCP on this port; 0: any free port", default: "1883" },
     "http-port": { type: "string", value: "N", description: "the HTTP listener: MQTT over WebSocket, /metrics, the operator console", default: "8080" },
     "no-console": { type: "boolean", description: "serve no operator console" },
+    "no-centre": { type: "boolean", description: "run no centre (by default it records the site into PGlite in the state directory, for roomgate history)" },
     users: { type: "string", value: "FILE", description: "the users of this broker file log in with their passwords and roles", default: "open: any user name logs in with every right" },
     config: { type: "string", value: "FILE", description: "the site to simulate", default: "the example district-room.yaml" },
     "log-level": { type: "string", value: "LEVEL", description: "log on stderr from this level: trace, debug, info, warn, error, silent", default: "warn" },

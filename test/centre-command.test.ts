@@ -1,0 +1,102 @@
+/**
+ * `roomgate centre` as an operator of the provincial centre runs it: the compiled CLI (dist/, built
+ * by `npm test`) from a centre file, recording from a broker into PGlite in its state directory. While
+ * it runs, `roomgate history` asks it over its local socket; stopped with SIGINT it says so on its
+ * health topic and exits 0, and `roomgate history verify` then reads the PGlite files directly.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBroker, type RunningBroker } from "../broker/server.js";
+import { Site } from "./helpers/centre.js";
+import { memoryLogger } from "./helpers/logger.js";
+import { Watcher } from "./helpers/mqtt.js";
+import { within } from "./helpers/within.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cli = path.join(root, "dist/cli/main.js");
+const HEALTH = "roomgate/centre/recorder/health";
+const T0 = Date.UTC(2026, 10, 3, 10, 0, 0);
+
+function roomgate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("roomgate centre", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-cmd-"));
+  const file = path.join(dir, "centre.yaml");
+  let broker: RunningBroker;
+  let w: Watcher;
+  let centre: ChildProcess;
+  let stderr = "";
+
+  beforeAll(async () => {
+    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger() });
+    // Counters republished every second, so the test can wait for them on MQTT.
+    writeFileSync(file, `broker:\n  url: ${broker.url}\n  user: recorder\nstateDir: state\nhealthRefreshSec: 1\nlogLevel: warn\n`);
+    w = await Watcher.connect(broker.url, [HEALTH]);
+  });
+  afterAll(async () => {
+    if (centre && centre.exitCode === null) centre.kill("SIGKILL");
+    await w?.close();
+    await broker?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records what the agents publish, answers roomgate history while it runs, and stops on SIGINT", async () => {
+    centre = spawn(process.execPath, [cli, "centre", "--config", file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    centre.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    await within(
+      new Promise<void>((resolve, reject) => {
+        centre.stderr!.on("data", () => stderr.includes("roomgate centre: recording from") && resolve());
+        centre.once("exit", (code) => reject(new Error(`roomgate centre exited ${code}: ${stderr}`)));
+      }),
+      60_000,
+      "roomgate centre up",
+    );
+    expect(stderr).toContain(`recording from ${broker.url} into pglite ${path.join(dir, "state", "centre", "pgdata")}`);
+    await w.waitFor((m) => m.topic === HEALTH && m.json?.status === "ok", 15_000, "the centre ok");
+
+    const s = new Site("district-11", 4);
+    for (const m of [s.command(T0, "op-lan", "led-wall", "input.select"), s.command(T0 + 60_000, "op-lan", "cam-main", "preset.recall"), s.command(T0 + 120_000, "op-mai", "led-wall", "blank.set")]) {
+      await w.publish(m.topic, m.payload);
+    }
+    await w.waitFor((m) => m.topic === HEALTH && m.json?.recorded >= 3, 20_000, "3 rows recorded");
+
+    // While the centre runs, history goes through its socket (PGlite is one process).
+    const audit = await roomgate(["history", "audit", "--config", file, "--csv"]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout.split("\r\n").filter(Boolean).slice(1).map((l) => l.split(",").slice(3, 6).join(" "))).toEqual([
+      "op-lan led-wall input.select", "op-lan cam-main preset.recall", "op-mai led-wall blank.set",
+    ]);
+
+    const mark = w.seen.length;
+    const exited = new Promise<number | null>((resolve) => centre.once("exit", (code) => resolve(code)));
+    centre.kill("SIGINT");
+    const stopped = await w.waitFor((m) => m.topic === HEALTH && m.json?.code === "stopped", 15_000, "stopped", mark);
+    expect(stopped.json).toMatchObject({ status: "unreachable", recorded: 3 });
+    expect(await exited).toBe(0);
+
+    // No centre now: the files are read directly.
+    const verify = await roomgate(["history", "verify", "--config", file]);
+    expect(verify.stdout).toMatch(/^district-11: intact, 3 rows \(1\.\.3\)/);
+    expect(verify.code).toBe(0);
+  }, 120_000);
+
+  it("refuses a database URL that is not PostgreSQL's, or holds a password, before connecting", async () => {
+    const other = await roomgate(["centre", "--config", file, "--database", "mysql://db/roomgate"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("--database: expected postgres://USER@HOST[:PORT]/DB");
+    const secret = await roomgate(["centre", "--config", file, "--database", "postgres://rec:hunter2@db/roomgate"]);
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toContain("write no password in the URL");
+    expect(secret.stderr).not.toContain("hunter2");
+  });
+});

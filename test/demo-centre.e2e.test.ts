@@ -1,0 +1,137 @@
+/**
+ * Issue 23 done on the demo: the demo's pieces in-process (cli/demo-run.ts, as `roomgate demo` starts
+ * them, centre included) on free ports with the real simulators. An operator sends a command, a
+ * camera's cable is pulled (its alarm raised, acknowledged by the operator, cleared once the cable is
+ * back) and a technician runs a readiness check; then `roomgate history` (in-process, asking the
+ * running centre over its local API, as a user on the centre's machine would) shows each of them,
+ * `history verify` passes and the month's report counts the readiness run and the alarm.
+ *
+ * Real clock (real sockets to real simulators); every wait is on an MQTT message or a commit of the
+ * centre, bounded. No sleeps.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Incoming } from "../centre/ingest/decode.js";
+import { startDemo, type RunningDemo } from "../cli/demo-run.js";
+import { runCli } from "../cli/dispatch.js";
+import { relocatedSite } from "./helpers/demo-site.js";
+import { memoryLogger } from "./helpers/logger.js";
+import { Watcher } from "./helpers/mqtt.js";
+import { within } from "./helpers/within.js";
+
+const T = "roomgate/v1/district-07";
+
+let dir: string;
+let stateDir: string;
+let demo: RunningDemo;
+let ops: Watcher;
+let n = 0;
+/** Every message the centre has committed, in order. */
+const committed: Incoming[] = [];
+const waiters = new Set<() => void>();
+
+/** Resolves once the centre has committed a message matching `match` (bounded). */
+function recorded(match: (m: Incoming) => boolean, what: string, ms = 20_000): Promise<void> {
+  return within(
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (committed.some(match)) {
+          waiters.delete(check);
+          resolve();
+        }
+      };
+      waiters.add(check);
+      check();
+    }),
+    ms,
+    `the centre recording ${what}`,
+  );
+}
+
+async function command(device: string | undefined, action: string, args: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<any> {
+  const id = `c${++n}`;
+  const mark = ops.seen.length;
+  await ops.publish(`${T}/cmd/op-anna`, { id, ...(device ? { device } : {}), action, args });
+  return (await ops.waitFor((m) => m.topic === `${T}/res/op-anna` && m.json?.id === id, timeoutMs, `answer to ${action}`, mark)).json;
+}
+
+/** `roomgate ...argv` in-process; the history commands print to process.stdout, captured here. */
+async function roomgate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  try {
+    const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+    return { code, stdout, stderr };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "roomgate-demo-centre-"));
+  stateDir = path.join(dir, "state");
+  const config = await relocatedSite(dir);
+  demo = await startDemo({ config, logger: memoryLogger(), port: 0, httpPort: false, stateDir, bootSeq: 1, centre: true, agent: { mqttBackoff: { initialMs: 50, maxMs: 300 } } });
+  demo.centre!.recorder.onCommit((msgs) => {
+    committed.push(...msgs);
+    for (const w of [...waiters]) w();
+  });
+  ops = await Watcher.connect(demo.broker.url, `${T}/#`);
+}, 120_000);
+
+afterAll(async () => {
+  await ops?.close();
+  await demo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the demo's centre", () => {
+  it("records a command, an alarm's life and a readiness run, and roomgate history shows them", async () => {
+    await ops.waitFor((m) => m.topic === `${T}/agent/state` && m.json?.state === "online", 30_000, "the agent online");
+    expect((await command("cam-main", "position", { pan: 700, tilt: 150 })).status).toBe("ok");
+
+    // The camera's cable is pulled: its health alarm is raised; op-anna acknowledges it; the cable goes back and it clears.
+    let mark = ops.seen.length;
+    expect(await demo.sims.control("unplug cam-main")).toMatch(/unplugged/);
+    await ops.waitFor((m) => m.topic === `${T}/alarm/cam-main-health` && m.raw !== "", 30_000, "cam-main-health raised", mark);
+    expect((await command(undefined, "alarm.ack", { alarm: "cam-main-health" })).status).toBe("ok");
+    mark = ops.seen.length;
+    await demo.sims.control("replug cam-main");
+    await ops.waitFor((m) => m.topic === `${T}/alarm/cam-main-health` && m.raw === "", 30_000, "cam-main-health cleared", mark);
+
+    const check = await command(undefined, "readiness.run", { rooms: ["main-hall"] }, 60_000);
+    expect(check.status, JSON.stringify(check)).toBe("ok");
+    const checkId = check.data.id as string;
+    await recorded((m) => m.topic === `${T}/readiness` && m.payload.toString().includes(checkId), "the readiness report", 30_000);
+    await recorded((m) => m.topic === `${T}/event` && m.payload.toString().includes('"alarm.cleared"'), "the alarm cleared");
+
+    const audit = await roomgate(["history", "audit", "--site", "district-07", "--json", "--state-dir", stateDir]);
+    expect(audit.code, audit.stderr).toBe(0);
+    const actions = (JSON.parse(audit.stdout) as { user: string; device: string | null; action: string; status: string }[]).map((a) => `${a.user} ${a.device ?? "-"} ${a.action} ${a.status}`);
+    expect(actions).toEqual(expect.arrayContaining(["op-anna cam-main position ok", "op-anna - alarm.ack ok", "op-anna - readiness.run ok"]));
+
+    const alarms = await roomgate(["history", "alarms", "--state-dir", stateDir]);
+    expect(alarms.stdout).toMatch(/district-07\s+cam-main-health\s+cam-main\s+\S+\s+\S+\s+op-anna\s+\S+\s+\S+ (s|min)\s+20\d\d-/);
+
+    const health = await roomgate(["history", "health", "--device", "cam-main", "--json", "--state-dir", stateDir]);
+    expect((JSON.parse(health.stdout) as { status: string }[]).map((h) => h.status)).toEqual(expect.arrayContaining(["unreachable", "ok"]));
+
+    const verify = await roomgate(["history", "verify", "--state-dir", stateDir]);
+    expect(verify.stdout).toMatch(/^district-07: intact, \d+ rows/);
+    expect(verify.code).toBe(0);
+
+    const month = new Date().toISOString().slice(0, 7);
+    const report = JSON.parse((await roomgate(["report", "availability", "--month", month, "--json", "--state-dir", stateDir])).stdout);
+    const site = report.sites.find((s: { site: string }) => s.site === "district-07");
+    expect(site.devices).toBe(13);
+    expect(site.readiness.runs).toBeGreaterThanOrEqual(1);
+    expect(site.alarms).toMatchObject({ acked: expect.any(Number), cleared: expect.any(Number) });
+    expect(site.alarms.cleared).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+});
