@@ -134,6 +134,26 @@ export const SUBSCRIBE_CASES: SubscribeCase[] = [
   { user: "root", filter: "roomgate/v1/+/res/+", allowed: true, probe: `${S2}/res/op-1`, probeReadable: true, why: "admin" },
 ];
 
+export interface SecurityReadCase {
+  user: MatrixUser;
+  allowed: boolean;
+  why: string;
+}
+
+/**
+ * Who reads the broker's security events, `$SYS/roomgate/v1/security` (broker/security-events.ts).
+ * On aedes a refused login is the probe (no client may publish under `$SYS/`); Mosquitto never
+ * publishes that topic, so there only its generated policy is checked.
+ */
+export const SECURITY_READ_CASES: SecurityReadCase[] = [
+  { user: "root", allowed: true, why: "the admin, by name" },
+  { user: "rec", allowed: true, why: "the centre forwards them to the SOC" },
+  { user: "op-all", allowed: false, why: "an operator of every site is still no auditor" },
+  { user: "op-1", allowed: false, why: "an operator" },
+  { user: "mon-1", allowed: false, why: "a monitor" },
+  { user: "agent-s1", allowed: false, why: "an agent" },
+];
+
 /** The password of a test user. */
 export const passwordOf = (user: string): string => `pw-${user}-secret`;
 

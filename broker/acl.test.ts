@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { topicFilter, topics, TOPIC_KINDS, TOPIC_SPECS } from "../agent/topics.js";
 import { Acl, checkClientId, filterContains, identityOf, rulesFor, topicMatches, validFilter } from "./acl.js";
 import { centreTopics, CENTRE_TOPIC_PREFIX } from "../centre/topics.js";
-import { MATRIX_USERS, PUBLISH_CASES, SUBSCRIBE_CASES, WILDCARD_PUBLISH_CASES, type MatrixUser } from "./acl.cases.js";
+import { MATRIX_USERS, PUBLISH_CASES, SECURITY_READ_CASES, SUBSCRIBE_CASES, WILDCARD_PUBLISH_CASES, type MatrixUser } from "./acl.cases.js";
 
 const acl = (user: MatrixUser) => new Acl(identityOf(user, MATRIX_USERS[user]));
 
@@ -15,6 +15,13 @@ describe("the ACL matrix (pure)", () => {
     expect(acl(user).canSubscribe(filter)).toBe(allowed);
     expect(topicMatches(filter, probe)).toBe(true); // the probe really is under the filter
     expect(acl(user).canRead(probe)).toBe(probeReadable);
+  });
+
+  it.each(SECURITY_READ_CASES)("$user reads $SYS/roomgate/v1/security -> $allowed ($why)", ({ user, allowed }) => {
+    expect(acl(user).canSubscribe("$SYS/roomgate/v1/security")).toBe(allowed);
+    expect(acl(user).canRead("$SYS/roomgate/v1/security")).toBe(allowed);
+    expect(acl(user).canSubscribe("$SYS/#")).toBe(false); // by name only: never the rest of $SYS
+    expect(acl(user).canPublish("$SYS/roomgate/v1/security")).toBe(false); // only the broker publishes there
   });
 
   it("covers every role with allowed and denied cases, publish and subscribe", () => {
@@ -118,6 +125,7 @@ describe("rules", () => {
       { access: "read", filter: "roomgate/v1/+/alarm/+" },
       { access: "read", filter: "roomgate/v1/+/event" },
       { access: "read", filter: "roomgate/v1/+/readiness" },
+      { access: "read", filter: "$SYS/roomgate/v1/security" },
       { access: "write", filter: "roomgate/centre/rec/health" },
     ]);
   });

@@ -21,17 +21,26 @@
  *                     (it only asks for a republish of retained state); read the state, meta, health,
  *                     alarm, event and readiness topics and its own site/res/U.
  * - monitor           read as an operator without res; writes nothing.
- * - admin             read and write `#`.
+ * - admin             read and write `#`; read `$SYS/roomgate/v1/security` (below).
  * - recorder R        (the centre, `roomgate centre`) read, on every site, the agent state and meta,
- *                     device health, alarms, events and readiness; write only its own health topic
- *                     roomgate/centre/R/health. No commands, no responses, no device state.
+ *                     device health, alarms, events and readiness, and the broker's security events
+ *                     (below, for the SOC); write only its own health topic roomgate/centre/R/health.
+ *                     No commands, no responses, no device state.
  * Operators and monitors also read roomgate/centre/+/health: whether the record is being kept is
  * something a monitoring script watches (the centre's topics are outside roomgate/v1/{site}, so a
  * site called `centre` cannot collide with them; kept in step with centre/topics.ts by acl.test.ts).
+ *
+ * The broker's own security events (security-events.ts) are on `$SYS/roomgate/v1/security`: a `$`
+ * topic, which no leading wildcard matches (`#` included), so a role reads it only when given it by
+ * name, and no client can publish there (no write rule names `$SYS/`; auth.ts also refuses it to
+ * the anonymous). The centre's recorder gets the same read rule as the admin: its syslog forwarder
+ * sends these events to the SOC (centre/syslog).
  */
 import type { BrokerRole, BrokerUser } from "../config/broker.js";
 
 export const PREFIX = "roomgate/v1";
+/** Where the broker publishes refused connections and ACL denials (security-events.ts). */
+export const SECURITY_TOPIC = "$SYS/roomgate/v1/security";
 /** Every agent connects as `roomgate-agent-{site}` (agent/agent.ts). */
 export const AGENT_CLIENT_PREFIX = "roomgate-agent-";
 /** The centre's own topics: `roomgate/centre/{recorder user}/health`. */
@@ -83,6 +92,7 @@ export function rulesFor(id: Identity): Rule[] {
     case "admin":
       add("read", "#");
       add("write", "#");
+      add("read", SECURITY_TOPIC);
       break;
     case "agent": {
       const root = `${PREFIX}/${id.site}`;
@@ -106,6 +116,7 @@ export function rulesFor(id: Identity): Rule[] {
       break;
     case "recorder":
       for (const t of RECORDED) add("read", `${PREFIX}/+/${t}`);
+      add("read", SECURITY_TOPIC);
       add("write", `${CENTRE_PREFIX}/${id.username}/health`);
       break;
   }

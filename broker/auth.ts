@@ -11,7 +11,8 @@
  *   allows that or a silent ack, which is what Mosquitto does). The message reaches no one.
  * - SUBSCRIBE: a denied filter, or one over the client's filter limit, is answered 0x80 in SUBACK;
  *   the client stays connected.
- * Every refusal is logged (user, client id, topic; never a password) and counted in `denials`.
+ * Every refusal is logged (user, client id, topic; never a password), counted in `denials`, and
+ * handed to `onRefusal` (the security events of security-events.ts).
  */
 import type { Client } from "aedes";
 import type { BrokerRole, BrokerUser } from "../config/broker.js";
@@ -35,6 +36,14 @@ export function emptyDenialCounts(): DenialCounts {
   return { connect: { no_username: 0, bad_credentials: 0, client_id: 0, will: 0, certificate: 0, connection_limit: 0, error: 0 }, publish: byWho(), subscribe: byWho() };
 }
 
+/**
+ * A refusal as `onRefusal` gets it: what was decided, never the password. `user` is set only for a
+ * configured user (an unknown name may be a password typed in the wrong field).
+ */
+export type Refusal =
+  | { kind: "connect"; reason: ConnectRefusal; user?: string; unknownUser?: true }
+  | { kind: "publish" | "subscribe"; topic: string; user?: string; role: Who };
+
 export interface BrokerAuthOptions {
   users?: Record<string, BrokerUser> | undefined;
   /** Let clients without a username in with full access (demo/lab). Default false. */
@@ -52,6 +61,8 @@ export interface BrokerAuthOptions {
   admit?: (client: Client, username: string) => { reason: ConnectRefusal; code: number; fields: Record<string, unknown> } | undefined;
   /** Last check of an allowed subscription (filters per client). */
   allowSubscription?: (client: Client, filter: string, who: string) => boolean;
+  /** Told of every refusal, after it is logged and counted. */
+  onRefusal?: (client: Client, refusal: Refusal) => void;
 }
 
 export interface BrokerAuth {
@@ -107,6 +118,8 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
   const refuseConnect = (client: Client, reason: ConnectRefusal, code: number, fields: Record<string, unknown>, done: (e: AuthError, ok: boolean) => void) => {
     denials.connect[reason] += 1;
     log.warn({ clientId: client.id, reason, ...fields }, "connection refused");
+    const user = typeof fields.user === "string" ? fields.user : undefined;
+    opts.onRefusal?.(client, { kind: "connect", reason, ...(user !== undefined ? { user } : fields.unknownUser === true ? { unknownUser: true } : {}) });
     done(authError(code, `connection refused: ${reason}`), false);
   };
   const who = (s: Session | undefined): Who => s?.acl?.identity.role ?? "anonymous";
@@ -187,6 +200,7 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
         if (s?.acl?.canPublish(packet.topic)) return callback(null);
         denials.publish[who(s)] += 1;
         log.warn({ user: s?.username, clientId: client.id, topic: packet.topic }, "publish denied");
+        opts.onRefusal?.(client, { kind: "publish", topic: packet.topic, role: who(s), ...(s?.username !== undefined ? { user: s.username } : {}) });
         callback(new Error(`publish to ${packet.topic} not authorized`));
       },
 
@@ -198,6 +212,7 @@ export function createBrokerAuth(opts: BrokerAuthOptions): BrokerAuth {
         }
         denials.subscribe[who(s)] += 1;
         log.warn({ user: s?.username, clientId: client.id, topic: sub.topic }, "subscribe denied");
+        opts.onRefusal?.(client, { kind: "subscribe", topic: sub.topic, role: who(s), ...(s?.username !== undefined ? { user: s.username } : {}) });
         callback(null, null);
       },
     },

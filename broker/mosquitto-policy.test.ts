@@ -67,6 +67,7 @@ topic read roomgate/centre/+/health
 user root
 topic read #
 topic write #
+topic read $SYS/roomgate/v1/security
 
 # recorder
 user rec
@@ -76,6 +77,7 @@ topic read roomgate/v1/+/dev/+/health
 topic read roomgate/v1/+/alarm/+
 topic read roomgate/v1/+/event
 topic read roomgate/v1/+/readiness
+topic read $SYS/roomgate/v1/security
 topic write roomgate/centre/rec/health
 `);
     expect(p.conf).toBe(`# roomgate broker policy for Mosquitto 2.x (include from mosquitto.conf).

@@ -12,7 +12,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { Aedes } from "aedes";
 import type { AedesOptions, Client } from "aedes";
-import { brokerLimitsSchema, type BrokerHttpListener, type BrokerLimits, type BrokerTlsListener } from "../config/broker.js";
+import { hostname } from "node:os";
+import { brokerLimitsSchema, brokerSecurityEventsSchema, type BrokerHttpListener, type BrokerLimits, type BrokerSecurityEvents, type BrokerTlsListener } from "../config/broker.js";
 import { systemClock } from "../drivers/clock.js";
 import type { Clock, Logger } from "../drivers/types.js";
 import { createBrokerAuth, type BrokerAuth, type BrokerAuthOptions } from "./auth.js";
@@ -27,6 +28,7 @@ import { createMetrics, type BrokerMetrics } from "./metrics.js";
 import { holdUntilConnected } from "./connack-first.js";
 import { dedupeStoredCopies, useExactDedupe } from "./exact-dedupe.js";
 import { openStore, type PersistenceChoice } from "./persistence.js";
+import { SecurityEvents } from "./security-events.js";
 
 export interface BrokerHooks {
   preConnect?: Aedes["preConnect"];
@@ -44,8 +46,10 @@ export interface BrokerOptions {
   http?: Omit<BrokerHttpListener, "console"> & { console?: boolean };
   logger: Logger;
   /** Users and anonymous access (the broker file's `users` / `anonymous`). */
-  auth?: Omit<BrokerAuthOptions, "logger" | "admit" | "allowSubscription" | "certCNOf">;
+  auth?: Omit<BrokerAuthOptions, "logger" | "admit" | "allowSubscription" | "certCNOf" | "onRefusal">;
   limits?: Partial<BrokerLimits>;
+  /** Refusals and denials on $SYS/roomgate/v1/security (security-events.ts); on by default with `auth`. */
+  securityEvents?: Partial<BrokerSecurityEvents>;
   /** Default memory (tests); `roomgate broker` defaults to level (on disk). */
   persistence?: PersistenceChoice;
   /** Where a level store without its own dir lives ({stateDir}/broker). */
@@ -104,6 +108,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const limitLog = new LimitLog(log.child({ part: "limits" }), clock, limitCounts);
   const clientLimits = new ClientLimits(limits, limitLog);
   const infoOf = (client: Client): ConnectionInfo | undefined => (client.conn instanceof GuardedConnection ? client.conn.info : undefined);
+  const security = securityEventsOf(aedes, opts.securityEvents, clock, log.child({ part: "security" }));
+  const onRefusal = security === undefined ? undefined : refusalReporter(security, infoOf);
   const auth = opts.auth
     ? createBrokerAuth({
         ...opts.auth,
@@ -111,6 +117,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
         certCNOf: (client) => infoOf(client)?.certCN,
         admit: (client, username) => clientLimits.admit(client, username),
         allowSubscription: (client, filter, who) => clientLimits.allowSubscription(client, filter, who),
+        ...(onRefusal ? { onRefusal } : {}),
       })
     : undefined;
   const hooks: BrokerHooks = { ...auth?.hooks, ...opts.hooks };
@@ -203,6 +210,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     }
   } catch (err) {
     await closeAll();
+    security?.stop();
     metrics.stop();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await store.close();
@@ -230,6 +238,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     close() {
       closing ??= (async () => {
         const listenersClosed = closeAll();
+        security?.stop();
         await fleet.stop(aedes);
         metrics.stop();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -239,6 +248,39 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       })();
       return closing;
     },
+  };
+}
+
+function securityEventsOf(aedes: Aedes, options: Partial<BrokerSecurityEvents> | undefined, clock: Clock, log: Logger): SecurityEvents | undefined {
+  const o = brokerSecurityEventsSchema.parse(options ?? {});
+  if (!o.enabled) return undefined;
+  return new SecurityEvents({
+    publish: (topic, payload) =>
+      aedes.publish({ cmd: "publish", topic, payload, qos: 1, retain: false, dup: false }, (err) => {
+        if (err) log.warn({ err: err.message }, "security event not published");
+      }),
+    broker: o.name ?? (hostname().replace(/[^\x21-\x7e]/g, "_").slice(0, 255) || "roomgate-broker"),
+    clock,
+    logger: log,
+    ratePerSecond: o.ratePerSecond,
+    burst: o.burst,
+    summaryIntervalMs: o.summaryIntervalSec * 1000,
+  });
+}
+
+/** Turns auth.ts's refusals into security events, with the connection's address and listener. */
+function refusalReporter(security: SecurityEvents, infoOf: (c: Client) => ConnectionInfo | undefined): NonNullable<BrokerAuthOptions["onRefusal"]> {
+  return (client, r) => {
+    const info = infoOf(client);
+    const conn = {
+      ...(client.id ? { clientId: client.id } : {}),
+      ...(info?.remoteAddress !== undefined ? { remoteAddress: info.remoteAddress } : {}),
+      ...(info ? { listener: info.listener } : {}),
+    };
+    const who = { ...(r.user !== undefined ? { user: r.user } : {}) };
+    const source = r.user ?? info?.remoteAddress ?? "unknown";
+    if (r.kind === "connect") security.authFailed({ reason: r.reason, ...who, ...(r.unknownUser ? { unknownUser: true } : {}), ...conn }, source);
+    else security.aclDenied({ access: r.kind, topic: r.topic, ...who, role: r.role, ...conn }, source);
   };
 }
 

@@ -17,6 +17,8 @@ import { takeLock, type Lock } from "./lock.js";
 import { dbReader, type HistoryReader } from "./reader.js";
 import { Recorder, type RecorderOptions } from "./recorder.js";
 import { applyRetention, RetentionSchedule, type RetentionResult } from "./retention.js";
+import type { SyslogConfig } from "../config/syslog.js";
+import { createSyslogForwarder, type SyslogForwarder } from "./syslog/forwarder.js";
 
 export interface CentreOptions {
   /** The state directory; the centre keeps its files in {stateDir}/centre. */
@@ -37,6 +39,8 @@ export interface CentreOptions {
   retentionFirstInMs?: number;
   /** A database opened by the caller instead of `database` (tests: a fault-injecting wrapper). */
   db?: Db;
+  /** The centre file's syslog section, its paths absolute: forwarders to the SOC's collectors (centre/syslog). */
+  syslog?: SyslogConfig | undefined;
 }
 
 export interface RunningCentre {
@@ -51,6 +55,8 @@ export interface RunningCentre {
   readonly retention: RetentionSchedule;
   /** The history questions, answered from this centre's database. */
   reader(): HistoryReader;
+  /** Syslog to the SOC, when the file has a syslog section. */
+  readonly syslog: SyslogForwarder | undefined;
   stop(): Promise<void>;
 }
 
@@ -94,21 +100,42 @@ export async function startCentre(opts: CentreOptions): Promise<RunningCentre> {
     });
     await recorder.start();
     undo.push(() => recorder.stop());
+    const syslog = await startSyslog(opts, paths.dir);
+    if (syslog !== undefined) undo.push(() => syslog.stop());
     const retainNow = () => applyRetention(db, opts.retention, opts.clock.now(), key, log);
     const retention = new RetentionSchedule(retainNow, opts.clock, log);
     retention.start(opts.retentionFirstInMs ?? 60_000);
     undo.push(() => retention.stop());
     const reader = dbReader(db, { now: opts.clock.now, keys: [{ pem: key.publicPem, source: `the centre's key in ${paths.dir}` }] });
-    const api = await startApi(paths.socket, reader, () => ({ ...recorder.status, database: db.where, schema: migration.to }), log);
+    const api = await startApi(paths.socket, reader, () => ({ ...recorder.status, database: db.where, schema: migration.to, ...(syslog ? { syslog: syslog.status() } : {}) }), log);
     undo.push(() => api.close());
     log.info({ database: db.where, api: paths.socket, broker: opts.broker.url }, "roomgate centre running");
     let stopped: Promise<void> | undefined;
     return {
-      db, recorder, key, api, migration, dir: paths.dir, retention, retainNow, reader: () => reader,
+      db, recorder, key, api, migration, dir: paths.dir, retention, retainNow, reader: () => reader, syslog,
       stop: () => (stopped ??= unwind()),
     };
   } catch (err) {
     await unwind();
     throw err;
   }
+}
+
+/**
+ * Syslog to the SOC: its own persistent session (config.syslog.clientId) as the recorder's user, its
+ * queues in {centre dir}/syslog. Apart from the recorder: a collector that is down never holds up the
+ * record, and the database never holds up the SOC.
+ */
+async function startSyslog(opts: CentreOptions, dir: string): Promise<SyslogForwarder | undefined> {
+  if (opts.syslog === undefined) return undefined;
+  const b = opts.broker;
+  const fwd = createSyslogForwarder({
+    config: opts.syslog,
+    broker: { url: b.url, username: b.username, password: b.password, ca: b.ca, keepaliveSec: b.keepaliveSec },
+    stateDir: dir,
+    logger: opts.logger.child({ part: "syslog" }),
+    clock: opts.clock,
+  });
+  await fwd.start();
+  return fwd;
 }

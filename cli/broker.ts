@@ -49,7 +49,7 @@ export async function brokerCommand(argv: string[]): Promise<number> {
       port: tcp?.enabled === false && values.port === undefined ? false : portArg(values.port, tcp?.port ?? 1883),
       ...(listeners?.tls ? { tls: listeners.tls } : {}),
       ...(listeners?.http ? { http: { ...listeners.http, console: consoleOn } } : {}),
-      ...(file ? { limits: file.limits } : {}),
+      ...(file ? { limits: file.limits, securityEvents: file.securityEvents } : {}),
       persistence,
       stateDir: defaultStateDir(),
       logger,

@@ -49,6 +49,7 @@ export async function centreCommand(argv: string[]): Promise<number> {
       keepaliveSec: file.broker.keepaliveSec,
     },
     retention: file.retention,
+    ...(file.syslog === undefined ? {} : { syslog: file.syslog }),
     batchSize: file.batchSize,
     maxBacklog: file.maxBacklog,
     healthRefreshMs: file.healthRefreshSec * 1000,

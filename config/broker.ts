@@ -101,6 +101,25 @@ export const brokerClusterSchema = z
   })
   .describe("Several broker instances acting as one, through Redis.");
 
+export const brokerSecurityEventsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Publish refused connections and ACL denials on $SYS/roomgate/v1/security (for the centre and the SOC)."),
+    name: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/, "expected printable US-ASCII without spaces")
+      .optional()
+      .describe("The broker's name in the events (default: its host name)."),
+    ratePerSecond: z.number().min(0.01).default(10).describe("Events published per second at most, sustained; over it they are counted and summarised."),
+    burst: z.number().int().min(1).default(100).describe("Events published at once above the sustained rate."),
+    summaryIntervalSec: z
+      .number()
+      .int()
+      .min(1)
+      .default(60)
+      .describe("How often a `security.suppressed` event says how many were held back over the rate, and from whom."),
+  })
+  .describe("The broker's security events on MQTT (docs/topics.md). Never a password, never an unknown user's name.");
+
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64 (broker/password.ts writes and checks it). */
 export const SCRYPT_HASH_PATTERN = /^scrypt\$[0-9]{1,8}\$[0-9]{1,3}\$[0-9]{1,3}\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/;
 /** Mosquitto's PBKDF2-SHA512 format: `$7$iterations$salt$hash`, base64. */
@@ -148,6 +167,7 @@ export const brokerConfigSchema = z
       .prefault({})
       .describe("Where the broker listens."),
     limits: brokerLimitsSchema.prefault({}),
+    securityEvents: brokerSecurityEventsSchema.prefault({}),
     persistence: brokerPersistenceSchema.prefault({ type: "level" }),
     cluster: brokerClusterSchema.optional(),
     logLevel: logLevelSchema.default("info"),
@@ -167,6 +187,7 @@ export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
 export type BrokerUser = z.output<typeof brokerUserSchema>;
 export type BrokerRole = BrokerUser["role"];
 export type BrokerLimits = z.output<typeof brokerLimitsSchema>;
+export type BrokerSecurityEvents = z.output<typeof brokerSecurityEventsSchema>;
 export type BrokerTlsListener = z.output<typeof brokerTlsListenerSchema>;
 export type BrokerHttpListener = z.output<typeof brokerHttpListenerSchema>;
 export type BrokerPersistence = z.output<typeof brokerPersistenceSchema>;

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { centreWebSchema } from "./centre-web.js";
 import { idSchema } from "./ids.js";
 import { logLevelSchema } from "./site.js";
+import { syslogConfigSchema } from "./syslog.js";
 
 const fileSchema = (what: string) => z.string().min(1).describe(`${what} (a relative path is relative to the centre file).`);
 
@@ -90,6 +91,7 @@ export const centreConfigSchema = z
       .describe("How often the centre's health topic (roomgate/centre/{user}/health) is republished with its counters (recorded, backlog, quarantined) while they change. A change of status is published at once."),
     logLevel: logLevelSchema.default("info"),
     web: centreWebSchema.optional().describe("The console with its history pages and /metrics (docs/centre.md); without it the centre serves no web pages."),
+    syslog: syslogConfigSchema.optional().describe("Syslog to the security operations centre (centre/syslog, docs/centre.md#syslog-to-the-soc); absent: nothing is forwarded."),
   })
   .describe("roomgate centre file");
 

@@ -234,6 +234,7 @@ describe("broker file", () => {
         http: { host: "0.0.0.0", port: 8080, websocketPath: "/mqtt", metrics: true, console: true },
       },
       limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
+      securityEvents: { enabled: true, ratePerSecond: 10, burst: 100, summaryIntervalSec: 60 },
       persistence: { type: "level" },
       logLevel: "info",
       anonymous: false,
@@ -250,6 +251,7 @@ describe("broker file", () => {
     expect(parseBrokerConfig("logLevel: debug\n", "b.yaml")).toEqual({
       listeners: { tcp: { enabled: true, host: "0.0.0.0", port: 1883 } },
       limits: { maxPacketBytes: 1048576, maxConnections: 20000, connectionsPerUser: 20, messagesPerSecond: 500, burst: 2000, subscriptionsPerClient: 500 },
+      securityEvents: { enabled: true, ratePerSecond: 10, burst: 100, summaryIntervalSec: 60 },
       persistence: { type: "level" },
       logLevel: "debug",
     });

@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import type { z } from "zod";
 import { brokerConfigSchema, type BrokerConfig } from "./broker.js";
 import { centreConfigSchema, type CentreConfig } from "./centre.js";
+import { resolveSyslogPaths } from "./syslog.js";
 import { ConfigError, configErrorMap, secretMasker, zodIssuesToConfigIssues, type ConfigIssue } from "./issues.js";
 import { siteConfigSchema, type SiteConfig } from "./site.js";
 
@@ -63,8 +64,14 @@ export async function loadCentreConfig(path: string): Promise<LoadedCentreConfig
   if (config.database.type === "postgres" && config.database.passwordFile !== undefined) {
     secrets.databasePassword = await password("database.passwordFile", config.database.passwordFile);
   }
-  const { stateDir, ...rest } = config;
-  return { ...rest, ...(stateDir === undefined ? {} : { stateDir: rel(stateDir) }), secrets };
+  const { stateDir, syslog, ...rest } = config;
+  return {
+    ...rest,
+    ...(stateDir === undefined ? {} : { stateDir: rel(stateDir) }),
+    // The collectors' TLS files, relative to the centre file like every other path in it.
+    ...(syslog === undefined ? {} : { syslog: resolveSyslogPaths(syslog, dirname(path)) }),
+    secrets,
+  };
 }
 
 /**

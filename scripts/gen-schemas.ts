@@ -1,7 +1,7 @@
 /**
  * Generates docs/schemas/*.schema.json from the zod schemas: every topic payload (agent/topics.ts),
- * the data of each known event type, the centre's health topic (centre/topics.ts), and the site,
- * broker and centre files (config/).
+ * the data of each known event type, the broker's security events, the centre's health topic
+ * (centre/topics.ts), and the site, broker and centre files (config/).
  *
  * `generateSchemas()` is pure (file name -> content); test/schemas.test.ts compares it with the
  * committed files. Run as a program (`node dist/scripts/gen-schemas.js [outDir]`) it writes them.
@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EVENT_DATA_SCHEMAS, TOPIC_KINDS, TOPIC_SPECS } from "../agent/topics.js";
+import { SecurityEventSchema } from "../broker/security-events.js";
 import { brokerJsonSchema, centreJsonSchema, siteJsonSchema, toJsonSchema, type JsonSchema } from "../config/json-schema.js";
 import { CentreHealthSchema } from "../centre/topics.js";
 
@@ -23,6 +24,7 @@ export function generateSchemas(): Record<string, string> {
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     out[`event-${type.replace(/\./g, "-")}.schema.json`] = toJsonSchema(schema, `data of a "${type}" event`);
   }
+  out["broker-security-event.schema.json"] = toJsonSchema(SecurityEventSchema, "$SYS/roomgate/v1/security payload");
   out["site-config.schema.json"] = siteJsonSchema();
   out["broker-config.schema.json"] = brokerJsonSchema();
   out["centre-config.schema.json"] = centreJsonSchema();

@@ -11,11 +11,12 @@
  */
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { matrixUsers, PUBLISH_CASES, S, SUBSCRIBE_CASES, type MatrixUser } from "../broker/acl.cases.js";
+import { matrixUsers, PUBLISH_CASES, S, SECURITY_READ_CASES, SUBSCRIBE_CASES, type MatrixUser } from "../broker/acl.cases.js";
+import { SECURITY_TOPIC } from "../broker/security-events.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { startMosquittoWithPolicy } from "./helpers/mosquitto.js";
-import { arrival, connectAs, publishOutcome, subscribeCode } from "./helpers/mqtt-users.js";
+import { arrival, connectAs, connectOutcome, publishOutcome, subscribeCode } from "./helpers/mqtt-users.js";
 import { describeWith } from "./helpers/tools.js";
 
 /** A topic each user may read that no probe uses, to know when earlier messages have been delivered. */
@@ -97,6 +98,55 @@ function matrixSuite(name: BrokerName, suite: (name: string, fn: () => void) => 
 matrixSuite("aedes", describe, async () => {
   const broker: RunningBroker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });
   return { url: broker.url, stop: () => broker.close() };
+});
+
+/**
+ * The security events' topic on aedes: the probe is a refused login (no client may publish under
+ * `$SYS/`), whose event the admin's watcher sees; then the user's own fence says whether it would
+ * have arrived. Mosquitto never publishes the topic: its generated policy is checked as text
+ * (broker/mosquitto-policy.test.ts) and accepted by a real Mosquitto in the suite below.
+ */
+describe("who reads $SYS/roomgate/v1/security on aedes", () => {
+  let broker: RunningBroker;
+  let watcher: MqttClient & { got: string[] };
+  beforeAll(async () => {
+    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });
+    watcher = await connectAs(broker.url, "root", "security-watcher-root");
+    expect(await subscribeCode(watcher, SECURITY_TOPIC)).toBe(1);
+  }, 15_000);
+  afterAll(async () => {
+    await watcher?.endAsync(true);
+    await broker?.close();
+  });
+
+  it.each(SECURITY_READ_CASES.map((c, i) => ({ ...c, i })))("$user: granted and delivered $allowed ($why)", async ({ user, allowed, i }) => {
+    const c = await connectAs(broker.url, user);
+    try {
+      expect(await subscribeCode(c, FENCE[user])).toBe(1);
+      expect(await subscribeCode(c, SECURITY_TOPIC)).toBe(allowed ? 1 : 128);
+      const before = watcher.got.length;
+      const clientId = `security-probe-${i}`;
+      expect(await connectOutcome(broker.url, { username: "op-1", password: "wrong", clientId })).toBe(5);
+      const probe = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no event for ${clientId}; got ${watcher.got.slice(before).join(", ")}`)), 3000);
+        const check = () => {
+          const hit = watcher.got.slice(before).find((p) => p.includes(`"${clientId}"`));
+          if (hit === undefined) return;
+          clearTimeout(timer);
+          watcher.off("message", check);
+          resolve(hit);
+        };
+        watcher.on("message", check);
+        check();
+      });
+      const fence = `security-fence-${i}`;
+      await watcher.publishAsync(FENCE[user], fence, { qos: 1 });
+      await arrival(c, fence);
+      expect(c.got.includes(probe)).toBe(allowed);
+    } finally {
+      await c.endAsync(true);
+    }
+  });
 });
 
 matrixSuite("mosquitto", describeWith("mosquitto"), async () => {

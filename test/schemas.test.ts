@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodePayload, TOPIC_KINDS, TOPIC_SPECS, type TopicKind } from "../agent/topics.js";
+import { SecurityEventSchema } from "../broker/security-events.js";
 import { generateSchemas, writeSchemas } from "../scripts/gen-schemas.js";
 import { CentreHealthSchema } from "../centre/topics.js";
 
@@ -54,12 +55,14 @@ describe("docs/topics.md", () => {
       "cmd/{user}": "cmd", "res/{user}": "res",
     };
     const checked: string[] = [];
-    let kind: TopicKind | "centreHealth" | undefined;
+    let kind: TopicKind | "security" | "centreHealth" | undefined;
     let inJson = false;
     let pending = "";
     for (const line of md.split("\n")) {
       const heading = /^\*\*([^*]+)\*\*:/.exec(line);
       if (heading) kind = heading[1] === "centre/{user}/health" ? "centreHealth" : sections[heading[1] ?? ""];
+      // A section of its own ends the payload it follows; the broker's events have their schema.
+      if (line.startsWith("## ")) kind = line === "## Broker security events" ? "security" : undefined;
       if (line === "```json") inJson = true;
       else if (line === "```") {
         expect(pending.trim(), `unparsed ${kind} example`).toBe("");
@@ -69,19 +72,20 @@ describe("docs/topics.md", () => {
         let complete = true;
         try { JSON.parse(pending); } catch { complete = false; } // an example may span lines: keep reading
         if (!complete) continue;
-        if (kind === "centreHealth") {
+        if (kind === "security") {
+          const r = SecurityEventSchema.safeParse(JSON.parse(pending));
+          expect(r.success ? "valid" : r.error.message, `security event example ${pending}`).toBe("valid");
+        } else if (kind === "centreHealth") {
           const c = CentreHealthSchema.safeParse(JSON.parse(pending));
           expect(c.success ? "valid" : c.error.message, `centre health example ${pending}`).toBe("valid");
-          checked.push(kind);
-          pending = "";
-          continue;
+        } else {
+          const r = decodePayload(kind, pending);
+          expect(r.ok ? "valid" : r.error.message, `${kind} example ${pending}`).toBe("valid");
         }
-        const r = decodePayload(kind, pending);
-        expect(r.ok ? "valid" : r.error.message, `${kind} example ${pending}`).toBe("valid");
         checked.push(kind);
         pending = "";
       }
     }
-    expect(new Set(checked)).toEqual(new Set([...Object.values(sections), "centreHealth"]));
+    expect(new Set(checked)).toEqual(new Set([...Object.values(sections), "security", "centreHealth"]));
   });
 });

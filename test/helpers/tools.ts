@@ -85,6 +85,14 @@ function commands(...names: string[]): (env: NodeJS.ProcessEnv) => Detection {
   };
 }
 
+/** Where Debian (multiarch) and others keep rsyslog's loadable modules. */
+const RSYSLOG_MODULE_DIRS = ["/usr/lib/x86_64-linux-gnu/rsyslog", "/usr/lib/aarch64-linux-gnu/rsyslog", "/usr/lib/rsyslog", "/usr/lib64/rsyslog"];
+
+/** The path of one of rsyslog's modules, if installed. */
+export function rsyslogModule(file: string): string | undefined {
+  return RSYSLOG_MODULE_DIRS.map((d) => path.join(d, file)).find((f) => existsSync(f));
+}
+
 export const TOOLS = {
   /** The second broker agents must work with; mosquitto_passwd comes in the same Debian package. */
   mosquitto: { install: "apt-get install mosquitto", main: "mosquitto", find: commands("mosquitto", "mosquitto_passwd") },
@@ -129,6 +137,22 @@ export const TOOLS = {
    * the newest one to PATH (the hint names it when it is there but not on PATH).
    */
   postgresql: { install: "apt-get install postgresql", main: "postgres", find: commands("initdb", "postgres") },
+  /**
+   * Debian's rsyslog, the SOC's usual collector: the centre's syslog forwarder is tested against
+   * rsyslogd run as a non-daemon with a config of its own (test/helpers/rsyslog.ts). In /usr/sbin.
+   */
+  rsyslog: { install: "apt-get install rsyslog", main: "rsyslogd", find: commands("rsyslogd") },
+  /** rsyslog's GnuTLS network stream driver (lmnsd_gtls), for syslog over TLS (RFC 5425). */
+  "rsyslog-gnutls": {
+    install: "apt-get install rsyslog-gnutls",
+    main: "rsyslogd",
+    find: (env) => {
+      const daemon = commands("rsyslogd")(env);
+      if (!daemon.found) return daemon;
+      const module = rsyslogModule("lmnsd_gtls.so");
+      return module ? { found: true, paths: { ...daemon.paths, lmnsd_gtls: module } } : { found: false, reason: `lmnsd_gtls.so not found in ${RSYSLOG_MODULE_DIRS.join(", ")}` };
+    },
+  },
   /** Debian's SNMP agent: the switch driver reads a real IF-MIB from it (v2c and v3 authPriv). */
   snmpd: { install: "apt-get install snmpd", main: "snmpd", find: commands("snmpd") },
   /** Debian's SNMP command-line tools: they read and set the switch simulator. */
