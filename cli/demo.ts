@@ -1,13 +1,15 @@
 /**
- * `roomgate demo`: the embedded broker, a simulated district room (two VISCA cameras: one on a
- * serial pty, one over IP) and the agent, in one process (cli/demo-run.ts). Prints how to watch
- * and command it, and where the operator console is.
+ * `roomgate demo`: the embedded broker, a simulated district site (config/examples/district-room.yaml:
+ * cameras, LED wall, displays, audio, the encryptor, GPIO, two conference codecs with the MCU as
+ * their far end, the access switch and the WAN link) and the agent, in one process
+ * (cli/demo-run.ts). Prints how to watch and command it, and where the operator console is.
  */
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { loadBrokerConfig, loadSiteConfig } from "../config/load.js";
+import type { SiteConfig } from "../config/site.js";
 import { createLogger } from "../agent/logger.js";
 import type { LogLevel } from "../agent/logger.js";
 import { checkDevices } from "../agent/drivers.js";
@@ -52,7 +54,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const site = config.site;
   const devices = Object.keys(config.devices);
   const cam = devices[0] ?? "cam-main";
+  const ofKind = (kind: string) => devices.find((d) => config.devices[d]!.kind === kind);
   const p = broker.port;
+  const b = `--broker ${broker.url}`;
   process.stdout.write(`
 roomgate demo is running: broker ${broker.url}, site "${site}", devices: ${devices.join(", ")}
 ${demo.consoleUrl ? `\nOperator console: ${demo.consoleUrl}\n  ${users ? `log in as a user of ${values.users}` : "the demo broker is open: any user name (e.g. operator) logs in with every right; --users broker.yaml enforces real users"}\n` : ""}
@@ -68,7 +72,8 @@ Send a command (recall preset 2 on ${cam}) and read the answer:
 
 Other actions: power, preset.set, preset.reset, move, stop, position, home, zoom, zoom.position, focus
 on cameras; input.select, brightness.set, blank.set on the LED wall and displays, e.g.
-  npx roomgate ctl ${site} led-wall input.select --arg input=dp --broker ${broker.url}
+  npx roomgate ctl ${site} led-wall input.select --arg input=dp ${b}
+${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}
 (every action's argument schema is in the retained topic roomgate/v1/${site}/agent/meta).
 Ctrl-C stops the demo.
 `);
@@ -77,6 +82,30 @@ Ctrl-C stops the demo.
   await demo.close();
   lock.release();
   return 0;
+}
+
+/** How to call the MCU from the site's first codec, mute it and hang up (none: nothing). */
+function codecLines(site: string, codec: string | undefined, b: string): string {
+  if (codec === undefined) return "";
+  return `
+Call the province's MCU from ${codec} (its simulator's far end), mute the room, hang up:
+  npx roomgate ctl ${site} ${codec} call.dial --arg number=8001@mcu.province.gov ${b}
+  npx roomgate ctl ${site} ${codec} mic.mute --arg on=true ${b}
+  npx roomgate ctl ${site} ${codec} call.hangup ${b}
+`;
+}
+
+/** A PoE power-cycle through the switch, and the WAN link's figures (none of either: nothing). */
+function networkLines(site: string, sw: string | undefined, link: string | undefined, config: SiteConfig, b: string, port: number): string {
+  const fed = Object.entries(config.devices).find(([, d]) => d.power !== undefined && "port" in d.power && d.power.device === sw);
+  const lines = [
+    ...(sw && fed ? [`  npx roomgate ctl ${site} ${sw} port.powercycle --arg port=${(fed[1].power as { port: string }).port} --arg offMs=3000 ${b}`] : []),
+    ...(link ? [`  mosquitto_sub -h 127.0.0.1 -p ${port} -t 'roomgate/v1/${site}/dev/${link}/state' -C 1   # loss, jitter, round trip to the MCU`] : []),
+  ];
+  return lines.length === 0 ? "" : `
+The network: power-cycle a PoE camera through the switch; the WAN link's figures:
+${lines.join("\n")}
+`;
 }
 
 /**

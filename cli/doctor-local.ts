@@ -82,6 +82,8 @@ export async function checkSecrets(config: SiteConfig): Promise<CheckResult> {
       const f = (dev.options as Record<string, unknown>)[key];
       if (typeof f === "string") files.push(f);
     }
+    // A codec's SSH login (transport.passwordFile) is a password like any other.
+    if (dev.transport.type === "ssh" && dev.transport.passwordFile !== undefined) files.push(dev.transport.passwordFile);
   }
   const present = files.filter((f): f is string => f !== undefined);
   const open: string[] = [];
@@ -177,11 +179,11 @@ export async function checkSerialPorts(config: SiteConfig, env: DoctorEnv): Prom
   );
 }
 
-/** TCP and HTTP devices: a TCP connection to the port. UDP has no handshake: the route to it is all we can test. */
+/** TCP, HTTP and SSH devices: a TCP connection to the port. UDP has no handshake: the route to it is all we can test. */
 export async function checkNetworkDevices(config: SiteConfig, env: DoctorEnv): Promise<CheckResult[]> {
   const checks = Object.entries(config.devices).flatMap(([id, d]) => {
     const t = d.transport;
-    if (t.type === "tcp" || t.type === "http") return [tcpProbe(`device:${id}`, t.host, t.port, env)];
+    if (t.type === "tcp" || t.type === "http" || t.type === "ssh") return [tcpProbe(`device:${id}`, t.host, t.port, env)];
     if (t.type === "udp") return [udpRoute(`device:${id}`, t.host, t.port)];
     return [];
   });

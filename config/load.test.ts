@@ -178,10 +178,15 @@ describe("loadSiteConfig", () => {
       name: "Main camera",
       transport: { type: "serial", path: "/tmp/roomgate/district-07/cam-main", baudRate: 9600, dataBits: 8, parity: "none", stopBits: 1 },
       options: { address: 1 },
+      power: { device: "gpio", relay: "cam-power" },
       simulator: { enabled: true, options: {} },
     });
     expect(c.devices["cam-aux"]?.transport).toEqual({ type: "udp", host: "127.0.0.1", port: 52381 });
     expect(c.devices["cam-aux"]?.simulator?.enabled).toBe(true);
+    expect(c.devices["cam-aux"]?.power).toEqual({ device: "access-switch", port: "cam-aux" });
+    // The codecs' and the switch's secrets are files beside the example, made absolute.
+    expect(c.devices["codec-meeting"]?.transport).toMatchObject({ type: "ssh", username: "admin", passwordFile: join(EXAMPLES, "secrets/codec-meeting.password") });
+    expect(c.devices["access-switch"]?.options.communityFile).toBe(join(EXAMPLES, "secrets/access-switch.community"));
   });
 
   it("reads passwordFile relative to the site file, without its trailing newline", async () => {

@@ -14,7 +14,28 @@ export type Endpoint =
   | { what: string; proto: "tcp" | "udp"; host: string; port: number }
   | { what: string; proto: "serial"; path: string };
 
-/** The endpoints of every simulated device and simulated readiness host of `config`. */
+type DeviceEntry = SiteConfig["devices"][string];
+
+/** A simulated switch whose traps go to the agent's `trapPort` (a port the agent binds, not the simulator). */
+export function hasTrapPort(dev: DeviceEntry): boolean {
+  return dev.protocol === "snmp" && typeof (dev.options as { trapPort?: unknown }).trapPort === "number";
+}
+
+/** The switch with its traps on `port`: the driver's `trapPort`, and the simulator's `trapTarget` when it names one. */
+export function withTrapPort(dev: DeviceEntry, port: number): DeviceEntry {
+  const sim = dev.simulator;
+  const target = sim?.options.trapTarget as { host?: string; port?: number } | undefined;
+  return {
+    ...dev,
+    options: { ...dev.options, trapPort: port },
+    ...(sim && target ? { simulator: { ...sim, options: { ...sim.options, trapTarget: { ...target, port } } } } : {}),
+  };
+}
+
+/**
+ * The endpoints of every simulated device and simulated readiness host of `config`, and the trap
+ * ports its agent binds for simulated switches (the demo runs that agent too).
+ */
 export function simulatorEndpoints(config: SiteConfig): Endpoint[] {
   const out: Endpoint[] = [];
   for (const [id, dev] of Object.entries(config.devices)) {
@@ -23,6 +44,10 @@ export function simulatorEndpoints(config: SiteConfig): Endpoint[] {
     const what = `${id}'s simulator`;
     if (t.type === "serial") out.push({ what, proto: "serial", path: t.path });
     else out.push({ what, proto: t.type === "udp" ? "udp" : "tcp", host: t.host, port: t.port });
+    if (hasTrapPort(dev)) {
+      const o = dev.options as { trapPort: number; trapAddress?: string };
+      out.push({ what: `the agent's trap receiver for ${id} (options.trapPort)`, proto: "udp", host: o.trapAddress ?? "0.0.0.0", port: o.trapPort });
+    }
   }
   for (const room of Object.values(config.rooms ?? {})) {
     for (const [id, h] of Object.entries(room.profile?.hosts ?? {})) {
@@ -93,14 +118,16 @@ export function relocatePtys(config: SiteConfig, ptyDir: string): SiteConfig {
 }
 
 /**
- * `config` with every simulated device and host on a free loopback port and every simulated serial
- * device's pty link under `ptyDir` (named by device id). Devices without a simulator are left alone.
+ * `config` with every simulated device and host on a free loopback port (a simulated switch's trap
+ * port too) and every simulated serial device's pty link under `ptyDir` (named by device id).
+ * Devices without a simulator are left alone.
  * `portFor` picks the ports (default: the kernel's, free now but not reserved; the demo instead
  * starts its simulators on port 0, `startSiteSimulators({anyPort})`, and takes the ports they got).
  */
 export async function relocateSite(config: SiteConfig, ptyDir: string, portFor: (proto: "tcp" | "udp") => Promise<number> = freePort): Promise<SiteConfig> {
   const devices: SiteConfig["devices"] = {};
-  for (const [id, dev] of Object.entries(relocatePtys(config, ptyDir).devices)) {
+  for (const [id, entry] of Object.entries(relocatePtys(config, ptyDir).devices)) {
+    const dev = entry.simulator?.enabled && hasTrapPort(entry) ? withTrapPort(entry, await portFor("udp")) : entry;
     const t = dev.transport;
     if (!dev.simulator?.enabled || t.type === "serial") devices[id] = dev;
     else devices[id] = { ...dev, transport: { ...t, host: "127.0.0.1", port: await portFor(t.type === "udp" ? "udp" : "tcp") } } as typeof dev;

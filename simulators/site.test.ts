@@ -1,3 +1,4 @@
+import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { siteConfigSchema } from "../config/site.js";
 import { startSiteSimulators } from "./site.js";
@@ -88,7 +89,21 @@ describe("the demo's simulators on ports the kernel picks (roomgate demo --free-
         expect(t.port, id).toBe(sims.devices.get(id)!.port);
         expect(t.port, id).not.toBe((example.devices[id]!.transport as { port: number }).port);
       }
-      expect(network).toBe(5);
+      expect(network).toBe(9);
+      // The switch's traps go to the agent's trap port, moved too: the simulator sends to the port the agent is given.
+      const trapPort = (sims.config.devices["access-switch"]!.options as { trapPort: number }).trapPort;
+      expect(trapPort).not.toBe(1162);
+      const sw = sims.devices.get("access-switch") as import("./snmp-switch/index.js").SnmpSwitchSimHandle;
+      const traps = createSocket("udp4");
+      try {
+        await new Promise<void>((resolve) => traps.bind(trapPort, "127.0.0.1", resolve));
+        const got = new Promise<Buffer>((resolve) => traps.once("message", resolve));
+        expect(await sims.control("flap access-switch codec-main 100")).toBe("access-switch codec-main down for 100 ms");
+        expect((await got).length).toBeGreaterThan(0);
+        expect(sw.trapsSent.sent).toBeGreaterThan(0);
+      } finally {
+        traps.close();
+      }
       const bridge = sims.config.rooms!["main-hall"]!.profile!.hosts!.bridge!;
       expect(bridge.port).toBe(sims.devices.get("bridge")!.port);
       expect(bridge.port).not.toBe(5061);
@@ -97,5 +112,21 @@ describe("the demo's simulators on ports the kernel picks (roomgate demo --free-
       sims = undefined;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the demo's site moved onto free ports (relocateSite: tests, and doctor's demo)", () => {
+  it("moves the switch's trap port with the simulators, so two demos never share one", async () => {
+    const { loadSiteConfig } = await import("../config/load.js");
+    const { exampleSitePath } = await import("../cli/demo.js");
+    const { relocateSite, simulatorEndpoints } = await import("./site-endpoints.js");
+    const example = await loadSiteConfig(exampleSitePath());
+    let next = 30_000;
+    const moved = await relocateSite(example, "/tmp/roomgate-relocated", async () => next++);
+    const trapPort = (moved.devices["access-switch"]!.options as { trapPort: number }).trapPort;
+    expect(trapPort).toBeGreaterThanOrEqual(30_000);
+    // The demo's preflight names it among what must be free.
+    expect(simulatorEndpoints(example)).toContainEqual({ what: "the agent's trap receiver for access-switch (options.trapPort)", proto: "udp", host: "127.0.0.1", port: 1162 });
+    expect(simulatorEndpoints(moved).filter((e) => e.proto === "udp" && e.port === trapPort)).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@
 import type { SiteConfig, DeviceConfig } from "../config/site.js";
 import type { Logger } from "../drivers/types.js";
 import type { SimHandle, StartFromSite } from "./types.js";
+import { freePort, hasTrapPort, withTrapPort } from "./site-endpoints.js";
 
 export interface SiteSimulators {
   readonly devices: ReadonlyMap<string, SimHandle>;
@@ -54,7 +55,25 @@ async function startOne(id: string, dev: DeviceConfig, anyPort: boolean): Promis
   const { startFromSite } = await load();
   // Port 0 is not a valid port in a site file, but every simulator binds it as "any free port".
   const transport = anyPort && dev.transport.type !== "serial" ? { ...dev.transport, port: 0 } : dev.transport;
-  return startFromSite(transport, (dev.simulator?.options ?? {}) as Record<string, unknown>);
+  return startFromSite(transport, simulatorOptions(dev));
+}
+
+/**
+ * The simulator's options, with what it takes from its device's own entry so that the agent runs
+ * unchanged against it (as the codecs' take the transport's SSH login): a switch accepts the
+ * community of the driver's `communityFile` and sends its traps to the driver's `trapPort`, unless
+ * its own options say otherwise.
+ */
+function simulatorOptions(dev: DeviceConfig): Record<string, unknown> {
+  const opts = { ...(dev.simulator?.options ?? {}) } as Record<string, unknown>;
+  if (dev.protocol !== "snmp") return opts;
+  const o = dev.options as { communityFile?: unknown; trapPort?: unknown; trapAddress?: unknown };
+  if (opts.communities === undefined && opts.communityFile === undefined && typeof o.communityFile === "string") opts.communityFile = o.communityFile;
+  if (opts.trapTarget === undefined && typeof o.trapPort === "number") {
+    const bound = typeof o.trapAddress === "string" && o.trapAddress !== "0.0.0.0" ? o.trapAddress : "127.0.0.1";
+    opts.trapTarget = { host: bound, port: o.trapPort };
+  }
+  return opts;
 }
 
 export interface SiteSimulatorOptions {
@@ -71,10 +90,14 @@ export async function startSiteSimulators(config: SiteConfig, logger: Logger, op
   const anyPort = opts.anyPort === true;
   let simulated = config;
   try {
-    for (const [id, dev] of Object.entries(config.devices)) {
-      if (!dev.simulator?.enabled) continue;
+    for (const [id, entry] of Object.entries(config.devices)) {
+      if (!entry.simulator?.enabled) continue;
+      // The agent's trap receiver is the one port the agent binds rather than a simulator: it is
+      // chosen free here (not reserved until the agent binds it) and given to both.
+      const dev = anyPort && hasTrapPort(entry) ? withTrapPort(entry, await freePort("udp")) : entry;
       const handle = await startOne(id, dev, anyPort);
       devices.set(id, handle);
+      if (dev !== entry) simulated = { ...simulated, devices: { ...simulated.devices, [id]: dev } };
       if (anyPort && dev.transport.type !== "serial") simulated = withDevicePort(simulated, id, boundPort(id, handle));
       logger.info({ device: id, endpoint: handle.describe() }, "simulator started");
     }

@@ -102,15 +102,23 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     expect(v.trim()).toBe(`roomgate ${version} (node v${NODE_RUNTIME.version}, linux-x64)`);
     const example = path.join(dir, "app/config/examples/district-room.yaml");
     const { stdout: valid } = await run(roomgate, ["config", "validate", example], { env });
-    expect(valid).toContain("ok (site district-07, 9 devices)");
+    expect(valid).toContain("ok (site district-07, 13 devices)");
 
     const port = await freePort();
     const httpPort = await freePort();
     const site = await relocatedSite(path.join(work, "pty"), (c) => ({ ...c, broker: { ...c.broker, url: `mqtt://127.0.0.1:${port}` } }));
     mkdirSync(path.join(work, "pty"));
     const siteFile = path.join(work, "site.yaml");
-    const secret = path.join(dir, "app/config/examples/secrets/cam-lectern.password");
-    const devices = { ...site.devices, "cam-lectern": { ...site.devices["cam-lectern"]!, options: { ...site.devices["cam-lectern"]!.options, passwordFile: secret } } };
+    // The secrets as the bundle ships them (0640), not the world-readable checked-in copies.
+    const secret = (name: string) => path.join(dir, "app/config/examples/secrets", name);
+    const d = site.devices;
+    const ssh = d["codec-meeting"]!.transport as Extract<typeof d[string]["transport"], { type: "ssh" }>;
+    const devices = {
+      ...d,
+      "cam-lectern": { ...d["cam-lectern"]!, options: { ...d["cam-lectern"]!.options, passwordFile: secret("cam-lectern.password") } },
+      "access-switch": { ...d["access-switch"]!, options: { ...d["access-switch"]!.options, communityFile: secret("access-switch.community") } },
+      "codec-meeting": { ...d["codec-meeting"]!, transport: { ...ssh, passwordFile: secret("codec-meeting.password") } },
+    };
     writeFileSync(siteFile, stringify({ ...site, devices }));
     const stateDir = path.join(work, "state");
     const { child: demo } = await startDemoProcess(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort)], { env: { ...env, ROOMGATE_STATE_DIR: stateDir } });

@@ -43,7 +43,7 @@ describe("roomgate config", () => {
   it("validates the example site file", async () => {
     const r = await roomgate(["config", "validate", example]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("ok (site district-07, 9 devices)");
+    expect(r.stdout).toContain("ok (site district-07, 13 devices)");
   });
 
   it("refuses an invalid site file with exit 2, naming the file, the path and what was expected", async () => {

@@ -129,7 +129,7 @@ describeWith("chromium")("the operator console, in a browser, against the demo",
     await tile7.and(page.locator(".l-ok")).waitFor({ timeout: 20_000 });
     await tile11.and(page.locator(".l-ok")).waitFor({ timeout: 20_000 });
     expect(await page.locator("section.region h2").allTextContents()).toEqual([expect.stringContaining("highlands"), expect.stringContaining("province")]);
-    expect(await tile7.textContent()).toContain("9 devices");
+    expect(await tile7.textContent()).toContain("13 devices");
     expect(await tile7.locator("[data-alarms]").getAttribute("data-alarms")).toBe("0");
   });
 

@@ -47,7 +47,6 @@ describe("roomgate demo", () => {
       env: { ...process.env, ROOMGATE_STATE_DIR: stateDir },
     });
     w = await Watcher.connect(`mqtt://127.0.0.1:${port}`, `${T}/#`);
-    await w.waitFor((m) => m.topic === `${T}/dev/cam-main/health` && m.json.status === "ok", 15_000, "cam-main ok");
   }, 40_000);
 
   afterAll(async () => {
@@ -56,8 +55,28 @@ describe("roomgate demo", () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
+  it("comes up with every device of the example site ok: the room's gear, both codecs, the switch and the WAN link", async () => {
+    const meta = await w.waitFor((m) => m.topic === `${T}/agent/meta`, 15_000, "meta");
+    const devices = Object.keys(meta.json.devices);
+    expect(devices).toEqual(expect.arrayContaining(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer", "enc-1", "gpio", "codec-main", "codec-meeting", "access-switch", "wan-mcu"]));
+    expect(devices).toHaveLength(13);
+    const status = new Map<string, string>();
+    await w.waitFor((m) => {
+      const d = /^roomgate\/v1\/district-07\/dev\/([^/]+)\/health$/.exec(m.topic)?.[1];
+      if (d !== undefined && m.json) status.set(d, m.json.status);
+      return devices.every((id) => status.get(id) === "ok");
+    }, 20_000, "every device ok");
+    // And no device alarm on the way up: a start raises nothing a monitoring script must look at.
+    expect(w.seen.filter((m) => m.topic.startsWith(`${T}/alarm/`) && m.raw !== "").map((m) => m.topic)).toEqual([]);
+  });
+
   it("comes up with its console, and prints the README's mosquitto_pub line for its port", async () => {
     expect(oneLine(demo.out)).toContain(readmeMosquittoPub().replace(`-p ${README_PORT} `, `-p ${port} `));
+    // The codec and network lines of the README's "Try it", for this demo's broker.
+    const b = `--broker mqtt://127.0.0.1:${port}`;
+    expect(demo.out).toContain(`npx roomgate ctl district-07 codec-main call.dial --arg number=8001@mcu.province.gov ${b}`);
+    expect(demo.out).toContain(`npx roomgate ctl district-07 codec-main call.hangup ${b}`);
+    expect(demo.out).toContain(`npx roomgate ctl district-07 access-switch port.powercycle --arg port=cam-aux --arg offMs=3000 ${b}`);
     // The operator console is on the demo's HTTP listener, and says how to log in.
     const consoleUrl = /Operator console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(demo.out)?.[1];
     expect(consoleUrl, demo.out).toBeDefined();

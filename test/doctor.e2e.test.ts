@@ -48,14 +48,28 @@ describe("roomgate doctor against the demo", () => {
   beforeAll(async () => {
     const port = await freePort();
     httpPort = await freePort();
-    const secret = path.join(dir, "cam-lectern.password");
-    copyFileSync(path.join(root, "config/examples/secrets/cam-lectern.password"), secret);
-    chmodSync(secret, 0o640);
-    config = await relocatedSite(dir, (c) => ({
-      ...c,
-      broker: { ...c.broker, url: `mqtt://127.0.0.1:${port}` },
-      devices: Object.fromEntries(Object.entries(c.devices).map(([id, d]) => [id, id === "cam-lectern" ? { ...d, options: { ...d.options, passwordFile: secret } } : d])),
-    }));
+    // The example's secrets as a gateway keeps them (0640): the checked-in copies are world-readable.
+    const secret = (name: string) => {
+      const f = path.join(dir, name);
+      copyFileSync(path.join(root, "config/examples/secrets", name), f);
+      chmodSync(f, 0o640);
+      return f;
+    };
+    const [camPassword, community, codecPassword] = [secret("cam-lectern.password"), secret("access-switch.community"), secret("codec-meeting.password")];
+    config = await relocatedSite(dir, (c) => {
+      const d = c.devices;
+      const ssh = d["codec-meeting"]!.transport as Extract<SiteConfig["devices"][string]["transport"], { type: "ssh" }>;
+      return {
+        ...c,
+        broker: { ...c.broker, url: `mqtt://127.0.0.1:${port}` },
+        devices: {
+          ...d,
+          "cam-lectern": { ...d["cam-lectern"]!, options: { ...d["cam-lectern"]!.options, passwordFile: camPassword } },
+          "access-switch": { ...d["access-switch"]!, options: { ...d["access-switch"]!.options, communityFile: community } },
+          "codec-meeting": { ...d["codec-meeting"]!, transport: { ...ssh, passwordFile: codecPassword } },
+        },
+      };
+    });
     const users = path.join(dir, "broker.yaml");
     writeFileSync(users, stringify({ users: { "agent-district-07": { role: "agent", site: "district-07", password: await hashPassword(PASSWORD) } } }));
     const demoSite = siteFile("demo", PASSWORD);
@@ -81,7 +95,8 @@ describe("roomgate doctor against the demo", () => {
     expect(r.ok, text).toBe(true);
     expect(r.checks.filter((c) => c.status !== "pass"), text).toEqual([]);
     const ids = r.checks.map((c) => c.id);
-    for (const id of ["config", "node", "state", "disk", "secrets", "serial:cam-main", "serial:gpio", "device:led-wall", "device:cam-aux", "broker.reach", "broker.login", "clock"]) expect(ids).toContain(id);
+    for (const id of ["config", "node", "state", "disk", "secrets", "serial:cam-main", "serial:gpio", "device:led-wall", "device:cam-aux", "device:codec-main", "device:codec-meeting", "device:access-switch", "device:wan-mcu", "broker.reach", "broker.login", "clock"]) expect(ids).toContain(id);
+    expect(statusOf(r, "secrets")!.message).toBe("4 secret files, none readable by other users");
     // The demo's own ports are the agent's and its simulators': in use as they should be.
     expect(statusOf(r, "serial:cam-main")!.message).toMatch(/in use by roomgate demo \(pid \d+\)/);
     expect(text).toMatch(/^ready: \d+ pass, 0 warn, 0 fail, 0 skipped$/m);

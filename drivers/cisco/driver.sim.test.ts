@@ -58,6 +58,27 @@ async function ssh(spec: Partial<CiscoSimulatorSpec> = {}, options: Record<strin
 
 const run = (driver: CiscoDriver, name: string, args: unknown) => driver.actions[name]!.run(args, actionContext());
 
+describe("Cisco driver against the simulator: start", () => {
+  it("a reachable codec goes from unknown to ok, with no unreachable on the way (no health alarm at every agent start)", async () => {
+    const sim = await startCiscoSimulator({ link: "ssh", port: 0 });
+    cleanups.push(() => sim.close());
+    const seen: string[] = [];
+    const transport: TransportSpec = { type: "ssh", host: "127.0.0.1", port: sim.port!, username: "admin", password: "cisco" };
+    const started = await startDriver({
+      transport,
+      options: base,
+      createDriver: () => {
+        const d = new CiscoDriver();
+        d.on("health", (h: Health) => seen.push(h.status));
+        return d;
+      },
+    } as never);
+    cleanups.push(() => started.driver.stop());
+    expect(started.driver.health.status).toBe("ok");
+    expect(seen).toEqual(["ok"]);
+  });
+});
+
 describe("Cisco driver against the simulator: calls", () => {
   it("a dial connects, the call carries its quality, a loss storm shows in it, and our hang-up ends it locally", async () => {
     const { sim, driver } = await ssh({ numbers: { "8001@mcu.prov": { kind: "answer", ringMs: 150, name: "District 11" } } }, { qualityIntervalMs: 200 });

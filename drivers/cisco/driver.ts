@@ -324,7 +324,10 @@ export class CiscoDriver extends DriverBase<CodecState, Running> implements Driv
       this.setProblem({ status: "fault", code: "host_key_mismatch", message: "the codec's SSH host key is not transport.hostFingerprint" });
     } else if (code === "shell_refused") {
       this.setProblem({ status: "unreachable", code: "session_limit", message: "the codec refused a shell: its sessions are all taken (Security Session MaxTotalSessions)" });
-    } else if (this.linkOpen || this.problem === null) {
+    } else if (this.linkOpen || (this.problem === null && s.state !== "connecting")) {
+      // The first `connecting`, before any link, is no problem yet: reporting it made every agent
+      // start raise a major {codec}-health alarm for the moment an SSH handshake takes. A link that
+      // does not come up is reported by its closing status, or by start() at its deadline.
       this.setProblem({ status: "unreachable", code: "transport_closed", message: leftOpen(s) });
     }
     if (!this.linkOpen) return;
