@@ -17,7 +17,7 @@ import { DeviceError } from "../types.js";
 import { ECHO_OFF, OUTPUT_JSON } from "./commands.js";
 import { XapiFramer } from "./frames.js";
 import { interpret, type ResultBody, type XapiMessage } from "./replies.js";
-import { TelnetFilter } from "./telnet.js";
+import { TelnetFilter } from "../telnet.js";
 import { classify, promptIn } from "./terminal.js";
 
 export type SessionState = "down" | "login" | "auth-wait" | "welcome" | "echo" | "ready";
@@ -111,7 +111,7 @@ export class XapiSession {
     let data = chunk;
     if (this.telnet) {
       const r = this.telnet.push(chunk);
-      if (r.reply.length > 0) this.o.write(r.reply).catch(() => undefined); // a dead link shows in transport status
+      if (r.reply) this.o.write(r.reply).catch(() => undefined); // a dead link shows in transport status
       data = r.data;
     }
     for (const f of this.framer.push(data)) {
