@@ -14,6 +14,7 @@
  */
 import { CODEC_STATE_FIELDS, type CallEnded, type CodecState } from "../codec/vocabulary.js";
 import { DriverBase, leftOpen, notOpen, timeLeft } from "../lifecycle.js";
+import { RateLimitedEmitter } from "../state-emitter.js";
 import type { TransportStatus } from "../transport/types.js";
 import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Health, Logger, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
@@ -24,7 +25,7 @@ import type { DialDeps } from "./dial.js";
 import { consolePassword, parseCiscoOptions, type CiscoOptions } from "./options.js";
 import { list, type ResultBody, type Tree } from "./replies.js";
 import { XapiSession } from "./session.js";
-import { applyStatus, cloneState, initialState, StateEmitter } from "./state.js";
+import { applyStatus, cloneState, initialState } from "./state.js";
 import { qualityFrom } from "./status.js";
 
 /** What the driver registers after every (re)connect (≤ 38, C1; never /Status). */
@@ -51,7 +52,7 @@ interface Running {
   clock: Clock;
   session: XapiSession;
   book: CallBook;
-  emitter: StateEmitter;
+  emitter: RateLimitedEmitter;
   peripheralId: string;
   timers: TimerHandle[];
   detach(): void;
@@ -128,7 +129,7 @@ export class CiscoDriver extends DriverBase<CodecState, Running> implements Driv
       ended: (e) => this.onEnded(e),
       connected: (id) => void this.readQuality(id),
     });
-    const emitter = new StateEmitter(clock, o.pushIntervalMs, () => this.emit("state", this.snapshot()));
+    const emitter = new RateLimitedEmitter(clock, o.pushIntervalMs, () => this.emit("state", this.snapshot()));
     const detach = this.listen(ctx, (chunk) => session.receive(chunk), (s) => this.onStatus(s, telnet));
     this.run = { ctx, o, log, clock, session, book, emitter, peripheralId: o.peripheralId ?? `roomgate-${ctx.deviceId}`, timers: [], detach };
     this.stopping = null;

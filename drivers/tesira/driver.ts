@@ -10,6 +10,7 @@
  * configured channel is refused by the DSP; `fault`/`bad_config` for options that can never work.
  */
 import { DriverBase, timeLeft } from "../lifecycle.js";
+import { RateLimitedEmitter } from "../state-emitter.js";
 import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
@@ -17,7 +18,7 @@ import { buildActions } from "./actions.js";
 import { encodeCommand, TtpCodecError, type TtpCommand, type TtpValue } from "./codec.js";
 import { TtpLink } from "./link.js";
 import { parseTesiraOptions, type ChannelSpec, type ParsedTesiraOptions } from "./options.js";
-import { cloneState, initialState, RateLimitedEmitter, STATE_FIELDS, type ChannelState, type TesiraState } from "./state.js";
+import { cloneState, initialState, STATE_FIELDS, type ChannelState, type TesiraState } from "./state.js";
 import { ChannelSync } from "./sync.js";
 
 /** At most one `garbled_line` / `dropped_line` / `unmatched_answer` event per this many ms; the rest are counted. */
