@@ -4,7 +4,7 @@ import { memoryLogger } from "../test/helpers/logger.js";
 import { DriverBase, SingleFlight, timeLeft, type HealthRule, type RunBase } from "./lifecycle.js";
 import { FakeTransport } from "./transport/fake.js";
 import { TransportError } from "./transport/types.js";
-import type { DriverContext, Health } from "./types.js";
+import { DeviceError, type DriverContext, type Health } from "./types.js";
 
 interface Run extends RunBase {
   released: number;
@@ -14,6 +14,7 @@ interface Run extends RunBase {
 class Bare extends DriverBase<{ n: number }, Run> {
   readonly protocol = "bare";
   reads = 0;
+  failing = false;
   constructor(rule?: HealthRule) {
     super(rule);
   }
@@ -30,8 +31,13 @@ class Bare extends DriverBase<{ n: number }, Run> {
   poll(): Promise<{ n: number }> {
     return this.pollOnce(async () => {
       await Promise.resolve();
-      return { n: ++this.reads };
+      ++this.reads;
+      if (this.failing) throw new DeviceError("timeout", "no answer");
+      return { n: this.reads };
     });
+  }
+  contact(): Promise<void> {
+    return this.firstPoll("the bare device");
   }
   set(h: Health): void {
     this.setHealth(h);
@@ -113,6 +119,18 @@ describe("DriverBase", () => {
     await d.stop();
   });
 
+  it("stopped while the first open waits (the agent aborts): start resolves, nothing left listening", async () => {
+    const { ctx, t, abort } = context();
+    t.openable = false;
+    const d = new Bare();
+    const started = d.start(ctx);
+    abort.abort();
+    await (ctx.clock as ReturnType<typeof fakeClock>).tickAsync(1000);
+    await expect(started).resolves.toBeUndefined();
+    expect(t.listenerCount("status")).toBe(0);
+    expect(t.state).toBe("closed");
+  });
+
   it("stop: idempotent, listeners gone, release once, transport closed; the abort signal stops too", async () => {
     const { ctx, t, abort } = context();
     const d = new Bare();
@@ -132,6 +150,20 @@ describe("DriverBase", () => {
     const [a, b] = await Promise.all([d.poll(), d.poll()]);
     expect(a).toBe(b);
     expect((await d.poll()).n).toBe(2);
+  });
+});
+
+describe("DriverBase.firstPoll", () => {
+  it("one contact at a time, never rejects; a failed one is logged naming the device", async () => {
+    const { ctx } = context();
+    const d = new Bare();
+    await d.start(ctx);
+    d.failing = true;
+    await Promise.all([d.contact(), d.contact()]);
+    expect(d.reads).toBe(1);
+    const logged = (ctx.logger as ReturnType<typeof memoryLogger>).records.filter((r) => r.msg === "no contact with the bare device");
+    expect(logged).toHaveLength(1);
+    await d.stop();
   });
 });
 

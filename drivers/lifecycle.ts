@@ -39,6 +39,7 @@ export abstract class DriverBase<State extends object, R extends RunBase> extend
   protected stopping: Promise<void> | null = null;
   private readonly rule: Required<HealthRule>;
   private readonly pollFlight = new SingleFlight<State>();
+  private readonly contactFlight = new SingleFlight<void>();
 
   constructor(rule: HealthRule = {}) {
     super();
@@ -127,7 +128,8 @@ export abstract class DriverBase<State extends object, R extends RunBase> extend
 
   /** start() found the transport not open: unreachable until it opens (it keeps reconnecting by itself). */
   protected waitForTransport(what = "transport"): void {
-    const r = this.run!;
+    const r = this.run;
+    if (!r) return; // stopped (the agent aborted) while start() waited: nothing is waiting any more
     this.setHealth(notOpen(r.ctx.transport));
     r.log.warn({ state: r.ctx.transport.state }, `${what} not open yet; the driver waits for it`);
   }
@@ -141,6 +143,21 @@ export abstract class DriverBase<State extends object, R extends RunBase> extend
   /** One read at a time: a poll asked for while one runs gets that one's answer. */
   protected pollOnce(read: () => Promise<State>): Promise<State> {
     return this.pollFlight.run(read);
+  }
+
+  /**
+   * First contact for a protocol with no session of its own to set up: a poll after the link opens,
+   * one at a time. Never rejects: the outcome lands in health, and the log names `device`.
+   */
+  protected firstPoll(device: string): Promise<void> {
+    return this.contactFlight.run(() =>
+      this.poll().then(
+        () => undefined,
+        (e: unknown) => {
+          this.run?.log.warn({ err: errMessage(e), code: (e as DeviceError).code }, `no contact with ${device}`);
+        },
+      ),
+    );
   }
 
   /** The run, when the driver is started, not stopping, and its transport is open; else `not_connected`. */
