@@ -4,8 +4,9 @@
  * (loss, delay, jitter, reorder, duplicate, stranger, clean).
  */
 import { z } from "zod";
-import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
+import type { SimRuntime, StartFromSite } from "../types.js";
 import { startStampServer, type StampSimHandle } from "./server.js";
+import { siteHandle } from "../site-handle.js";
 import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export type { StampSimHandle, StampSimStats, StampSimFaults } from "./server.js";
@@ -88,19 +89,5 @@ export function runControl(sim: StampSimHandle, verb: string, args: readonly str
 export const startFromSite: StartFromSite = async (transport, options, runtime = {}) => {
   if (transport.type !== "udp") throw new StampSimulatorSpecError(`the STAMP simulator has no ${transport.type} link (udp only)`);
   const sim = await startStampSimulator({ host: transport.host, port: transport.port, ...options, ...runtime });
-  const handle: SimHandle = {
-    protocol: "stamp",
-    faults: sim.faults,
-    get errors() {
-      return sim.errors;
-    },
-    unplug: () => sim.unplug(),
-    replug: () => sim.replug(),
-    close: () => sim.close(),
-    describe: () => sim.describe(),
-    port: sim.port,
-    controlHelp: CONTROL_HELP,
-    control: (verb, args) => runControl(sim, verb, args),
-  };
-  return handle;
+  return siteHandle("stamp", sim, { controlHelp: CONTROL_HELP, control: (verb, args) => runControl(sim, verb, args) });
 };

@@ -4,8 +4,9 @@
  */
 import { z } from "zod";
 import type { Clock, Logger } from "../../drivers/types.js";
-import type { SimHandle, StartFromSite } from "../types.js";
+import type { StartFromSite } from "../types.js";
 import { startX32Server, type X32ServerHandle } from "./server.js";
+import { siteHandle } from "../site-handle.js";
 import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { X32Mixer, type ParamValue, DEFAULT_FADER, quantiseFader } from "./mixer.js";
@@ -127,19 +128,5 @@ function faderFromDb(db: number): number {
 export const startFromSite: StartFromSite = async (transport, options, runtime = {}) => {
   if (transport.type !== "udp") throw new SimulatorSpecError(`the X32 simulator has no ${transport.type} link (udp only)`);
   const sim = await startX32Simulator({ host: transport.host, port: transport.port, ...options, ...runtime });
-  const handle: SimHandle = {
-    protocol: "x32",
-    faults: sim.faults,
-    get errors() {
-      return sim.errors;
-    },
-    unplug: () => sim.unplug(),
-    replug: () => sim.replug(),
-    close: () => sim.close(),
-    describe: () => sim.describe(),
-    port: sim.port,
-    controlHelp: CONTROL_HELP,
-    control: (verb, args) => runControl(sim, verb, args),
-  };
-  return handle;
+  return siteHandle("x32", sim, { controlHelp: CONTROL_HELP, control: (verb, args) => runControl(sim, verb, args) });
 };
