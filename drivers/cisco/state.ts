@@ -3,24 +3,12 @@
  * a status tree (a full read or one feedback document) updates it. Feedback reaches the `state`
  * event through drivers/state-emitter.ts, so it does not flood it.
  */
-import { isRegistered, type CodecState } from "../codec/vocabulary.js";
+import { initialCodecState, isRegistered, type CodecState } from "../codec/vocabulary.js";
 import { dig, list, text, type Tree } from "./replies.js";
 import { h323Registration, presentationFrom, sipRegistration, standbyFrom, type StatusOptions } from "./status.js";
 
 export function initialState(): CodecState {
-  const unknown = { status: "unknown" as const, detail: "not read yet" };
-  return {
-    model: "",
-    software: "",
-    registration: { sip: { ...unknown }, h323: { ...unknown } },
-    registered: false,
-    calls: [],
-    mic: { muted: false },
-    volume: 0,
-    standby: false,
-    content: { active: false },
-    camera: {},
-  };
+  return initialCodecState("not read yet");
 }
 
 /** Applies what `status` says (and nothing else) to `s`; returns whether anything changed, and the Call entries. */
