@@ -96,7 +96,7 @@ describe("parseSiteConfig properties", () => {
   it("the base document loads and carries the password (so the leak check below means something)", () => {
     const c = parseSiteConfig(BASE, FILE);
     expect(c.broker.password).toBe(SECRET);
-    expect(Object.keys(c.devices)).toEqual(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer", "enc-1", "gpio"]);
+    expect(Object.keys(c.devices)).toEqual(["cam-main", "cam-aux", "cam-lectern", "led-wall", "side-displays", "dsp", "mixer", "enc-1", "gpio", "codec-main", "codec-meeting", "access-switch", "wan-mcu"]);
   });
 
   it("mutated example: a SiteConfig or a coded ConfigError naming the file on every line, never the password", () => {
@@ -131,7 +131,7 @@ describe("parseSiteConfig regressions found by fuzzing", () => {
     const err = check(["(", ...LINES.slice(1)].join("\n"));
     expect(err).toBeInstanceOf(ConfigError);
     const lines = (err as ConfigError).message.split("\n");
-    expect(lines).toContain(`${FILE}: YAML syntax: Unexpected scalar token in YAML stream: "(hidden)" (line 11, column 13)`);
+    expect(lines).toContain(`${FILE}: YAML syntax: Unexpected scalar token in YAML stream: "(hidden)" (line 14, column 13)`);
   });
 
   it("an unresolved alias as the password is not echoed either (found while reviewing the fix)", () => {
