@@ -31,6 +31,12 @@ function readmeMosquittoPub(): string {
   return oneLine(m[0]);
 }
 
+/** The README's `roomgate ctl` lines for these devices (its "Try it" block), as printed there. */
+function readmeCtlLines(devices: readonly string[]): string[] {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  return [...readme.matchAll(/^npx roomgate ctl district-07 (\S+) .*$/gm)].filter((m) => devices.includes(m[1]!)).map((m) => m[0].trim());
+}
+
 /** Splits a command line the way sh would for these words: plain or in single quotes. */
 const words = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 
@@ -72,11 +78,16 @@ describe("roomgate demo", () => {
 
   it("comes up with its console, and prints the README's mosquitto_pub line for its port", async () => {
     expect(oneLine(demo.out)).toContain(readmeMosquittoPub().replace(`-p ${README_PORT} `, `-p ${port} `));
-    // The codec and network lines of the README's "Try it", for this demo's broker.
+    // The codec and network lines of the README's "Try it" are the demo's, for this demo's broker.
     const b = `--broker mqtt://127.0.0.1:${port}`;
-    expect(demo.out).toContain(`npx roomgate ctl district-07 codec-main call.dial --arg number=8001@mcu.province.gov ${b}`);
-    expect(demo.out).toContain(`npx roomgate ctl district-07 codec-main call.hangup ${b}`);
-    expect(demo.out).toContain(`npx roomgate ctl district-07 access-switch port.powercycle --arg port=cam-aux --arg offMs=3000 ${b}`);
+    const lines = readmeCtlLines(["codec-main", "access-switch"]);
+    expect(lines).toEqual([
+      "npx roomgate ctl district-07 codec-main call.dial --arg number=8001@mcu.province.gov",
+      "npx roomgate ctl district-07 codec-main mic.mute --arg on=true",
+      "npx roomgate ctl district-07 codec-main call.hangup",
+      "npx roomgate ctl district-07 access-switch port.powercycle --arg port=cam-aux --arg offMs=3000",
+    ]);
+    for (const line of lines) expect(demo.out).toContain(`${line} ${b}`);
     // The operator console is on the demo's HTTP listener, and says how to log in.
     const consoleUrl = /Operator console: (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(demo.out)?.[1];
     expect(consoleUrl, demo.out).toBeDefined();
@@ -94,6 +105,27 @@ describe("roomgate demo", () => {
     const state = await w.waitFor((m) => m.topic === `${T}/dev/cam-main/state` && m.json.state.pan === 700, 10_000, "camera moved", mark);
     expect(state.json.state.tilt).toBe(150);
   });
+
+  it("obeys the README's codec and switch lines: the MCU answers the call, the room is muted, the call ends, the camera's port cycles", async () => {
+    const run = (line: string) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        const [, , , ...args] = words(line); // npx roomgate ctl ...
+        execFile(process.execPath, [cli, "ctl", ...args, "--broker", `mqtt://127.0.0.1:${port}`], { cwd: root, timeout: 30_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
+      });
+    const mark = w.seen.length;
+    for (const line of readmeCtlLines(["codec-main", "access-switch"])) {
+      const r = await run(line);
+      expect(r.code, `${line}\n${r.out}`).toBe(0);
+      expect(r.out, line).toMatch(/^ok/);
+    }
+    const codec = w.seen.slice(mark).filter((m) => m.topic === `${T}/dev/codec-main/state`).map((m) => m.json.state);
+    expect(codec.some((s) => s.calls.some((c: { remote: string; state: string }) => c.remote === "8001@mcu.province.gov" && c.state === "connected"))).toBe(true);
+    expect(codec.at(-1)).toMatchObject({ calls: [], mic: { muted: true } });
+    // The camera on the cycled port went dark and came back.
+    const dark = await w.waitFor((m) => m.topic === `${T}/dev/cam-aux/health` && m.json?.status === "unreachable", 20_000, "cam-aux unreachable", mark);
+    await w.waitFor((m) => m.topic === `${T}/dev/cam-aux/health` && m.json?.status === "ok", 20_000, "cam-aux ok again", w.seen.indexOf(dark));
+  }, 60_000);
 
   itWith("mosquitto-clients")("obeys the README's mosquitto_pub line, sent to its port", async () => {
     const [, ...args] = words(readmeMosquittoPub().replace(`-p ${README_PORT} `, `-p ${port} `));

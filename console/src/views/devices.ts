@@ -1,11 +1,13 @@
 /**
  * One card per device: health, the state an operator looks at, and the everyday controls of its
- * kind (camera presets and nudges, LED wall and display input and blanking, audio mute and level).
+ * kind (camera presets and nudges, LED wall and display input and blanking, audio mute and level;
+ * codecs, switches and links in ./conference.ts).
  * A control appears only when the device's meta lists its action; its arguments follow the meta.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
 import type { DeviceMeta, Health, Site } from "../fleet.js";
 import { argEnum, chip, cmdButton, commandLine, fmtTime, type ViewCtx } from "./common.js";
+import { codecCard, linkCard, switchCard } from "./conference.js";
 
 type State = Record<string, unknown>;
 const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -28,7 +30,7 @@ export function deviceCard(ctx: ViewCtx, site: Site, id: string): TemplateResult
     </header>
     <p class="sub">${id}${meta ? ` · ${meta.kind} · ${meta.protocol}` : ""}${meta?.room ? ` · ${meta.room}` : ""}</p>
     ${health && status !== "ok" ? html`<p class="health-detail">${health.code ?? ""} ${health.message ?? ""} (since ${fmtTime(health.since)})</p>` : nothing}
-    ${meta ? body(ctx, site.id, id, meta, state) : html`<p class="sub">no inventory from the agent yet</p>`}
+    ${meta ? (meta.kind === "codec" ? codecCard(ctx, site, id, meta, state) : body(ctx, site.id, id, meta, state)) : html`<p class="sub">no inventory from the agent yet</p>`}
   </article>`;
 }
 
@@ -50,6 +52,10 @@ function body(ctx: ViewCtx, site: string, id: string, meta: DeviceMeta, s: State
         ...Object.entries(obj(s.leds)).map(([k, v]): [string, unknown] => [`lamp ${k}`, v]),
         ...Object.entries(obj(s.switches)).map(([k, v]): [string, unknown] => [k, v]),
         ...Object.entries(obj(s.temperatures)).map(([k, v]): [string, unknown] => [`${k} °C`, v])]);
+    case "switch":
+      return switchCard(ctx, site, id, meta, s);
+    case "link":
+      return linkCard(s);
     default:
       return facts((meta.stateFields ?? []).slice(0, 6).map((f): [string, unknown] => [f, s[f]]));
   }
