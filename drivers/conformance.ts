@@ -52,6 +52,26 @@ export function healthBecomes(driver: Driver, match: (h: Health) => boolean, ms 
   });
 }
 
+/**
+ * Resolves with the first `state` or `event` the driver emits from now on that matches, failing
+ * after `ms`: the sim tests' wait on what an operator would see next (never a fixed sleep).
+ */
+export function nextEmitted<T>(driver: Pick<Driver, "on" | "off">, kind: "state" | "event", match: (v: T) => boolean, ms = WAIT_MS): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      driver.off(kind, on as never);
+      reject(new Error(`no matching ${kind} within ${ms} ms`));
+    }, ms);
+    const on = (v: T): void => {
+      if (!match(v)) return;
+      clearTimeout(timer);
+      driver.off(kind, on as never);
+      resolve(v);
+    };
+    driver.on(kind, on as never);
+  });
+}
+
 /** An action context with a real-clock deadline. */
 export const actionContext = (ms = 10_000): ActionContext => ({ signal: new AbortController().signal, deadline: Date.now() + ms });
 

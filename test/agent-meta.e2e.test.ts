@@ -41,9 +41,7 @@ const broken: AgentModule = {
 };
 
 async function command(action: string, args: unknown, id: string): Promise<any> {
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-lan`, { id, action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-lan` && m.json.id === id, 15_000, `response ${id}`, mark)).json;
+  return ops.command(T, "op-lan", { id, action, args }, 15_000);
 }
 
 /** What a script that connects now reads: the retained meta. */

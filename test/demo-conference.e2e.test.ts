@@ -58,10 +58,7 @@ function shortened(c: SiteConfig): SiteConfig {
 
 /** Sends a command as operator op-anna; resolves with the agent's answer. */
 async function command(device: string | undefined, action: string, args: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<any> {
-  const id = `c${++n}`;
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-anna`, { id, ...(device ? { device } : {}), action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-anna` && m.json?.id === id, timeoutMs, `answer to ${action}`, mark)).json;
+  return ops.command(T, "op-anna", { id: `c${++n}`, ...(device ? { device } : {}), action, args }, timeoutMs, `answer to ${action}`);
 }
 
 /** A simulator control line, as typed at `roomgate sim`'s prompt; its answer must not be a refusal. */

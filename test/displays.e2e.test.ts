@@ -25,9 +25,7 @@ let agent: Agent;
 let ops: Watcher;
 
 async function command(device: string, action: string, args: Record<string, unknown>, id: string): Promise<any> {
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-binh`, { id, device, action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-binh` && m.json.id === id, 10_000, `response ${id}`, mark)).json;
+  return ops.command(T, "op-binh", { id, device, action, args });
 }
 
 const stateOf = (device: string, match: (s: any) => boolean, what: string) =>

@@ -23,10 +23,7 @@ let ops: Watcher;
 let n = 0;
 
 async function command(action: string, args: Record<string, unknown>): Promise<any> {
-  const id = `c${++n}`;
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/tech-lan`, { id, action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/tech-lan` && m.json.id === id, 20_000, `response ${id}`, mark)).json;
+  return ops.command(T, "tech-lan", { id: `c${++n}`, action, args }, 20_000);
 }
 
 beforeAll(async () => {

@@ -29,9 +29,7 @@ let ops: Watcher;
 const logger = memoryLogger();
 
 async function command(device: string | undefined, action: string, args: Record<string, unknown>, id: string): Promise<any> {
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-lan`, { id, ...(device === undefined ? {} : { device }), action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-lan` && m.json.id === id, 12_000, `response ${id}`, mark)).json;
+  return ops.command(T, "op-lan", { id, ...(device === undefined ? {} : { device }), action, args }, 12_000);
 }
 
 beforeAll(async () => {

@@ -25,9 +25,7 @@ let agent: Agent;
 let ops: Watcher;
 
 async function command(action: string, args: Record<string, unknown>, id: string, device?: string): Promise<any> {
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-lan`, { id, ...(device ? { device } : {}), action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-lan` && m.json.id === id, 20_000, `response ${id}`, mark)).json;
+  return ops.command(T, "op-lan", { id, ...(device ? { device } : {}), action, args }, 20_000);
 }
 
 beforeAll(async () => {

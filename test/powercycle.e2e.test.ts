@@ -25,9 +25,7 @@ let agent: Agent;
 let ops: Watcher;
 
 async function command(device: string | undefined, action: string, args: Record<string, unknown>, id: string): Promise<any> {
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-minh`, { id, ...(device ? { device } : {}), action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-minh` && m.json.id === id, 20_000, `response ${id}`, mark)).json;
+  return ops.command(T, "op-minh", { id, ...(device ? { device } : {}), action, args }, 20_000);
 }
 
 beforeAll(async () => {

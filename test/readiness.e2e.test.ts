@@ -47,10 +47,7 @@ let bridgeLatencyMs = 0;
 let n = 0;
 
 async function command(device: string | undefined, action: string, args: Record<string, unknown>, timeoutMs = 30_000): Promise<any> {
-  const id = `c${++n}`;
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/tech-minh`, { id, ...(device ? { device } : {}), action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/tech-minh` && m.json.id === id, timeoutMs, `response ${id}`, mark)).json;
+  return ops.command(T, "tech-minh", { id: `c${++n}`, ...(device ? { device } : {}), action, args }, timeoutMs);
 }
 
 /** The compiled `roomgate` as a technician runs it on the gateway. */

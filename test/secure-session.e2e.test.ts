@@ -31,9 +31,7 @@ let agent: Agent;
 let ops: Watcher;
 
 async function command(device: string | undefined, action: string, args: Record<string, unknown>, id: string): Promise<any> {
-  const mark = ops.seen.length;
-  await ops.publish(`${T}/cmd/op-anna`, { id, ...(device ? { device } : {}), action, args });
-  return (await ops.waitFor((m) => m.topic === `${T}/res/op-anna` && m.json.id === id, 10_000, `response ${id}`, mark)).json;
+  return ops.command(T, "op-anna", { id, ...(device ? { device } : {}), action, args });
 }
 
 const encState = (word: string, from = 0) =>

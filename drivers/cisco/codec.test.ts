@@ -3,11 +3,11 @@
  * C1/C2/C3, fed whole and in fragments down to one byte at a time.
  */
 import { describe, expect, it } from "vitest";
+import { TelnetFilter } from "../telnet.js";
 import { xCommand, xFeedback, xStatus, XapiCommandError } from "./commands.js";
 import { XapiFramer, type Frame } from "./frames.js";
 import { collapse, interpret, type Tree } from "./replies.js";
 import { callStateFrom, h323Registration, lossPct, presentationFrom, qualityFrom, sipRegistration, standbyFrom, type StatusOptions } from "./status.js";
-import { TelnetFilter } from "./telnet.js";
 import { classify, promptIn } from "./terminal.js";
 
 /** Feeds `text` in pieces of `size` bytes (UTF-8 may split mid-character) and collects the frames. */
@@ -100,7 +100,7 @@ describe("terminal lines", () => {
     const t = new TelnetFilter();
     const a = t.push(Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfd]));
     const b = t.push(Buffer.from([0x20, 0xff, 0xfd, 0x23, 0xff, 0xfd, 0x27, ...Buffer.from("login: ")]));
-    expect([...a.reply, ...b.reply]).toEqual([0xff, 0xfc, 0x18, 0xff, 0xfc, 0x20, 0xff, 0xfc, 0x23, 0xff, 0xfc, 0x27]);
+    expect([...(a.reply ?? []), ...(b.reply ?? [])]).toEqual([0xff, 0xfc, 0x18, 0xff, 0xfc, 0x20, 0xff, 0xfc, 0x23, 0xff, 0xfc, 0x27]);
     expect(Buffer.concat([a.data, b.data]).toString()).toBe("login: ");
     expect(t.push(Buffer.from([0xff, 0xfb, 0x01, 0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0, 0x41])).reply).toEqual(Buffer.from([0xff, 0xfe, 0x01]));
   });

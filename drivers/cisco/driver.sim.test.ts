@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeClock } from "../../test/helpers/clock.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
-import { actionContext, healthBecomes as healthOf, startDriver, type StartedDriver } from "../conformance.js";
+import { actionContext, healthBecomes as healthOf, nextEmitted, startDriver, type StartedDriver } from "../conformance.js";
 import { startCiscoSimulator, type CiscoSimHandle, type CiscoSimulatorSpec } from "../../simulators/cisco/index.js";
 import { createTransport, type TransportSpec } from "../transport/index.js";
 import type { CallEnded, CodecState } from "../codec/vocabulary.js";
@@ -28,21 +28,7 @@ afterEach(async () => {
 });
 
 /** Resolves with the first emitted value that matches (the current state counts for `state`), failing after `ms`. */
-function next<T>(driver: CiscoDriver, event: "state" | "event", match: (v: T) => boolean, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      driver.off(event, on as never);
-      reject(new Error(`no matching ${event} within ${ms} ms`));
-    }, ms);
-    const on = (v: T): void => {
-      if (!match(v)) return;
-      clearTimeout(timer);
-      driver.off(event, on as never);
-      resolve(v);
-    };
-    driver.on(event, on as never);
-  });
-}
+const next = <T>(driver: CiscoDriver, event: "state" | "event", match: (v: T) => boolean, ms = 5000): Promise<T> => nextEmitted(driver, event, match, ms);
 
 const ended = (driver: CiscoDriver, match: (e: CallEnded) => boolean = () => true) =>
   next<DriverEvent>(driver, "event", (e) => e.type === "call.ended" && match(e.data as unknown as CallEnded)).then((e) => e.data as unknown as CallEnded);

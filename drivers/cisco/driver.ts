@@ -12,11 +12,11 @@
  * (a keepalive or two requests unanswered reset the link); fault/auth_failed when the login is
  * refused, fault/bad_config for options or a transport that can never work.
  */
-import { EventEmitter } from "node:events";
 import { CODEC_STATE_FIELDS, type CallEnded, type CodecState } from "../codec/vocabulary.js";
-import { openWithin } from "../transport/open-within.js";
+import { DriverBase, leftOpen, notOpen, timeLeft } from "../lifecycle.js";
+import { RateLimitedEmitter } from "../state-emitter.js";
 import type { TransportStatus } from "../transport/types.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvents, Health, Logger, TimerHandle } from "../types.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Health, Logger, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import { buildActions } from "./actions.js";
 import { CallBook } from "./calls.js";
@@ -25,7 +25,7 @@ import type { DialDeps } from "./dial.js";
 import { consolePassword, parseCiscoOptions, type CiscoOptions } from "./options.js";
 import { list, type ResultBody, type Tree } from "./replies.js";
 import { XapiSession } from "./session.js";
-import { applyStatus, cloneState, initialState, StateEmitter } from "./state.js";
+import { applyStatus, cloneState, initialState } from "./state.js";
 import { qualityFrom } from "./status.js";
 
 /** What the driver registers after every (re)connect (≤ 38, C1; never /Status). */
@@ -52,21 +52,18 @@ interface Running {
   clock: Clock;
   session: XapiSession;
   book: CallBook;
-  emitter: StateEmitter;
+  emitter: RateLimitedEmitter;
   peripheralId: string;
   timers: TimerHandle[];
   detach(): void;
 }
 
-export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implements Driver<CodecState> {
+export class CiscoDriver extends DriverBase<CodecState, Running> implements Driver<CodecState> {
   readonly kind = "codec" as const;
   readonly protocol = "cisco";
   readonly stateFields: readonly string[] = CODEC_STATE_FIELDS;
   readonly actions: ActionTable;
-  private currentHealth: Health = { status: "unknown" };
   private state: CodecState = initialState();
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
   private linkOpen = false;
   private synced = false;
   private syncing: Promise<void> | null = null;
@@ -75,7 +72,6 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
   /** Why the codec cannot be talked to (null: it can); registration decides the rest. */
   private problem: Health | null = null;
   private timeouts = 0;
-  private polling: Promise<CodecState> | null = null;
 
   constructor() {
     super();
@@ -90,19 +86,8 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
     });
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let o: CiscoOptions;
-    try {
-      o = parseCiscoOptions(ctx.options);
-    } catch (e) {
-      this.setHealth({ status: "fault", code: "bad_config", message: (e as Error).message });
-      throw e;
-    }
+    const o = this.startOptions(ctx, parseCiscoOptions);
     const log = ctx.logger.child({ driver: "cisco", transport: ctx.transport.description });
     const clock = ctx.clock;
     const kind = ctx.transport.kind;
@@ -144,63 +129,30 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
       ended: (e) => this.onEnded(e),
       connected: (id) => void this.readQuality(id),
     });
-    const emitter = new StateEmitter(clock, o.pushIntervalMs, () => this.emit("state", this.snapshot()));
-    const onData = (chunk: Buffer) => session.receive(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s, telnet);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const emitter = new RateLimitedEmitter(clock, o.pushIntervalMs, () => this.emit("state", this.snapshot()));
+    const detach = this.listen(ctx, (chunk) => session.receive(chunk), (s) => this.onStatus(s, telnet));
     this.run = { ctx, o, log, clock, session, book, emitter, peripheralId: o.peripheralId ?? `roomgate-${ctx.deviceId}`, timers: [], detach };
     this.stopping = null;
     if (o.keepaliveMs > 0) this.run.timers.push(clock.setInterval(() => void this.keepalive(), o.keepaliveMs));
     if (o.qualityIntervalMs > 0) this.run.timers.push(clock.setInterval(() => this.pollQuality(), o.qualityIntervalMs));
 
     const t0 = clock.now();
-    const opened = await openWithin(ctx.transport, clock, o.connectTimeoutMs, async (message) => {
-      log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
-    if (opened === "open") await this.waitSynced(o.connectTimeoutMs - (clock.now() - t0));
-    if (!this.synced && this.currentHealth.status === "unknown") {
-      this.setProblem({ status: "unreachable", code: "transport_closed", message: `${ctx.transport.description} not open` });
-    }
+    if ((await this.waitOpen(o.connectTimeoutMs)) === "open") await this.waitSynced(o.connectTimeoutMs - (clock.now() - t0));
+    if (!this.synced && this.currentHealth.status === "unknown") this.setProblem(notOpen(ctx.transport));
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      for (const t of r.timers) r.clock.clearInterval(t);
-      this.linkOpen = false;
-      this.synced = false;
-      r.session.dispose(new DeviceError("cancelled", "driver stopped"));
-      r.book.dispose();
-      r.emitter.cancel();
-      for (const w of [...this.syncWaiters]) w();
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: (e as Error).message }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    for (const t of r.timers) r.clock.clearInterval(t);
+    this.linkOpen = false;
+    this.synced = false;
+    r.session.dispose(new DeviceError("cancelled", "driver stopped"));
+    r.book.dispose();
+    r.emitter.cancel();
+    for (const w of [...this.syncWaiters]) w();
   }
 
   poll(): Promise<CodecState> {
-    this.polling ??= this.readAll().then(() => this.snapshot()).finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.pollOnce(() => this.readAll().then(() => this.snapshot()));
   }
 
   // ---- requests ----
@@ -227,8 +179,7 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
   /** `xCommand`: the result's fields; an Error or ParameterError result is a `device_error`. */
   private async command(path: string[], args: Record<string, XValue | undefined>, actx?: ActionContext, internal = false): Promise<Tree> {
     const r = this.requireOpen();
-    const left = actx ? actx.deadline - r.clock.now() : r.o.timeoutMs;
-    if (left <= 0) throw new DeviceError("timeout", "the action's deadline passed before it was sent");
+    const left = actx ? timeLeft(r.clock, actx) : r.o.timeoutMs;
     let build: (id: string) => string;
     try {
       xCommand(path, args, "rg0");
@@ -378,7 +329,7 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
       // The first `connecting`, before any link, is no problem yet: reporting it made every agent
       // start raise a major {codec}-health alarm for the moment an SSH handshake takes. A link that
       // does not come up is reported by its closing status, or by start() at its deadline.
-      this.setProblem({ status: "unreachable", code: "transport_closed", message: s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}` });
+      this.setProblem({ status: "unreachable", code: "transport_closed", message: leftOpen(s) });
     }
     if (!this.linkOpen) return;
     this.linkOpen = false;
@@ -446,13 +397,6 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
     this.setHealth({ status: "ok" });
   }
 
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    if (h.status === this.currentHealth.status && h.code === this.currentHealth.code) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
   private waitSynced(ms: number): Promise<boolean> {
     return this.waitFor(() => this.synced, ms);
   }
@@ -473,12 +417,5 @@ export class CiscoDriver extends EventEmitter<DriverEvents<CodecState>> implemen
       const timer = r.clock.setTimeout(done, ms);
       this.syncWaiters.add(done);
     });
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    return r;
   }
 }

@@ -6,10 +6,10 @@
  * `username` and `password`/`passwordFile` from here. A password never appears in errors, logs,
  * health or state.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { DeviceError } from "../types.js";
+import { readSecretLine } from "../secret-file.js";
 
 const ms = (min: number, max: number, dflt: number, what: string) => z.number().int().min(min).max(max).default(dflt).describe(what);
 
@@ -63,10 +63,5 @@ export function parseCiscoOptions(raw: unknown): CiscoOptions {
 export async function consolePassword(o: CiscoOptions, baseDir = process.cwd()): Promise<string | undefined> {
   if (o.password !== undefined) return o.password;
   if (o.passwordFile === undefined) return undefined;
-  const file = path.resolve(baseDir, o.passwordFile);
-  try {
-    return (await readFile(file, "utf8")).split(/\r?\n/)[0] ?? "";
-  } catch (e) {
-    throw new DeviceError("invalid_args", `options.passwordFile: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
+  return readSecretLine(path.resolve(baseDir, o.passwordFile), "passwordFile");
 }

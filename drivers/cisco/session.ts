@@ -12,12 +12,13 @@
  * current one (late, after a timeout) are dropped. A `login:` prompt while ready means the codec
  * logged us out (an RS-232 codec rebooting): the session logs in again and says so.
  */
+import { abandon, watchAbort } from "../abort.js";
 import type { Clock, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import { ECHO_OFF, OUTPUT_JSON } from "./commands.js";
 import { XapiFramer } from "./frames.js";
 import { interpret, type ResultBody, type XapiMessage } from "./replies.js";
-import { TelnetFilter } from "./telnet.js";
+import { TelnetFilter } from "../telnet.js";
 import { classify, promptIn } from "./terminal.js";
 
 export type SessionState = "down" | "login" | "auth-wait" | "welcome" | "echo" | "ready";
@@ -56,7 +57,7 @@ interface Pending {
   resolve(body: ResultBody): void;
   reject(err: DeviceError): void;
   timer?: TimerHandle;
-  detach?: () => void;
+  detachAbort?: () => void;
 }
 
 export class XapiSession {
@@ -111,7 +112,7 @@ export class XapiSession {
     let data = chunk;
     if (this.telnet) {
       const r = this.telnet.push(chunk);
-      if (r.reply.length > 0) this.o.write(r.reply).catch(() => undefined); // a dead link shows in transport status
+      if (r.reply) this.o.write(r.reply).catch(() => undefined); // a dead link shows in transport status
       data = r.data;
     }
     for (const f of this.framer.push(data)) {
@@ -133,12 +134,7 @@ export class XapiSession {
     return new Promise<ResultBody>((resolve, reject) => {
       const id = `rg${++this.seq}`;
       const p: Pending = { id, line: build(id), timeoutMs, resolve, reject };
-      if (signal) {
-        if (signal.aborted) return reject(abortError(signal));
-        const onAbort = () => this.abandon(p, abortError(signal));
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.detach = () => signal.removeEventListener("abort", onAbort);
-      }
+      if (!watchAbort(p, signal, (err) => abandon(this.queue, p, err))) return;
       this.queue.push(p);
       this.pump();
     });
@@ -287,22 +283,11 @@ export class XapiSession {
 
   private settle(p: Pending, err: DeviceError | undefined, body?: ResultBody): void {
     if (p.timer !== undefined) this.o.clock.clearTimeout(p.timer);
-    p.detach?.();
+    p.detachAbort?.();
     if (this.current === p) this.current = null;
     if (err) p.reject(err);
     else p.resolve(body!);
     this.pump();
-  }
-
-  /** The caller stops waiting: a queued request is dropped; one on the wire keeps its slot until answered or timed out. */
-  private abandon(p: Pending, err: DeviceError): void {
-    const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
-    p.detach?.();
-    const reject = p.reject;
-    p.resolve = () => undefined;
-    p.reject = () => undefined;
-    reject(err);
   }
 
   private failAll(err: DeviceError): void {
@@ -310,7 +295,7 @@ export class XapiSession {
     this.current = null;
     for (const p of all) {
       if (p.timer !== undefined) this.o.clock.clearTimeout(p.timer);
-      p.detach?.();
+      p.detachAbort?.();
       p.reject(err);
     }
   }
@@ -318,9 +303,4 @@ export class XapiSession {
   private send(text: string): void {
     this.o.write(Buffer.from(text, "utf8")).catch(() => undefined); // a dead link shows in transport status
   }
-}
-
-function abortError(signal: AbortSignal): DeviceError {
-  const r: unknown = signal.reason;
-  return r instanceof DeviceError ? r : new DeviceError("cancelled", "request aborted by the caller");
 }

@@ -1,27 +1,14 @@
 /**
- * The Cisco driver's state in the codec vocabulary's shape (CodecState, CODEC_STATE_FIELDS), how a
- * status tree (a full read or one feedback document) updates it, and the emitter that keeps
- * feedback from flooding the `state` event.
+ * The Cisco driver's state in the codec vocabulary's shape (CodecState, CODEC_STATE_FIELDS), and how
+ * a status tree (a full read or one feedback document) updates it. Feedback reaches the `state`
+ * event through drivers/state-emitter.ts, so it does not flood it.
  */
-import { isRegistered, type CodecState } from "../codec/vocabulary.js";
-import type { Clock, TimerHandle } from "../types.js";
+import { initialCodecState, isRegistered, type CodecState } from "../codec/vocabulary.js";
 import { dig, list, text, type Tree } from "./replies.js";
 import { h323Registration, presentationFrom, sipRegistration, standbyFrom, type StatusOptions } from "./status.js";
 
 export function initialState(): CodecState {
-  const unknown = { status: "unknown" as const, detail: "not read yet" };
-  return {
-    model: "",
-    software: "",
-    registration: { sip: { ...unknown }, h323: { ...unknown } },
-    registered: false,
-    calls: [],
-    mic: { muted: false },
-    volume: 0,
-    standby: false,
-    content: { active: false },
-    camera: {},
-  };
+  return initialCodecState("not read yet");
 }
 
 /** Applies what `status` says (and nothing else) to `s`; returns whether anything changed, and the Call entries. */
@@ -52,39 +39,4 @@ export function applyStatus(s: CodecState, status: Tree, o: StatusOptions): { ch
 
 export function cloneState(s: CodecState): CodecState {
   return structuredClone(s);
-}
-
-/**
- * Emits at most once per `intervalMs`: the first change goes out at once, later ones within the
- * window fold into one trailing emit of the latest state.
- */
-export class StateEmitter {
-  private lastAt = -Infinity;
-  private timer: TimerHandle | undefined;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly intervalMs: number,
-    private readonly emit: () => void,
-  ) {}
-
-  changed(): void {
-    if (this.timer !== undefined) return;
-    const wait = this.lastAt + this.intervalMs - this.clock.now();
-    if (wait <= 0) return this.fire();
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.fire();
-    }, wait);
-  }
-
-  cancel(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private fire(): void {
-    this.lastAt = this.clock.now();
-    this.emit();
-  }
 }

@@ -115,6 +115,22 @@ export interface CodecState {
 export const CODEC_STATE_FIELDS = ["model", "software", "registration", "registered", "calls", "mic", "volume", "standby", "content", "camera"] as const;
 
 /** `registered` as defined above. */
+/** The state before anything was read: registrations `unknown` with `detail` as the reason. */
+export function initialCodecState(detail: string): CodecState {
+  return {
+    model: "",
+    software: "",
+    registration: { sip: { status: "unknown", detail }, h323: { status: "unknown", detail } },
+    registered: false,
+    calls: [],
+    mic: { muted: false },
+    volume: 0,
+    standby: false,
+    content: { active: false },
+    camera: {},
+  };
+}
+
 export function isRegistered(r: CodecState["registration"]): boolean {
   const enabled = [r.sip, r.h323].filter((x) => x.status !== "disabled");
   return enabled.length > 0 && enabled.every((x) => x.status === "registered");

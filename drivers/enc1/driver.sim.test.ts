@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEnc1Simulator, type Enc1SimHandle } from "../../simulators/enc1/index.js";
-import { healthBecomes, startDriver, type DriverFixture } from "../conformance.js";
+import { healthBecomes, nextEmitted, startDriver, type DriverFixture } from "../conformance.js";
 import type { Driver, DriverEvent } from "../types.js";
 import type { Enc1DriverState } from "./state.js";
 import { Enc1Driver } from "./driver.js";
@@ -18,21 +18,7 @@ const HB_MS = 200;
 const options = { timeoutMs: 400, connectTimeoutMs: 1500, heartbeatIntervalMs: HB_MS };
 const READ_ONLY = /^\$(Q,(ST|ID)|ACK,\d+)\*[0-9A-F]{2}\n$/;
 
-function stateBecomes(driver: Driver, match: (s: Enc1DriverState) => boolean, ms = 3000): Promise<Enc1DriverState> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      driver.off("state", on);
-      reject(new Error(`state never matched within ${ms} ms`));
-    }, ms);
-    const on = (s: Record<string, unknown>): void => {
-      if (!match(s as Enc1DriverState)) return;
-      clearTimeout(timer);
-      driver.off("state", on);
-      resolve(s as Enc1DriverState);
-    };
-    driver.on("state", on);
-  });
-}
+const stateBecomes = (driver: Driver, match: (s: Enc1DriverState) => boolean, ms = 3000): Promise<Enc1DriverState> => nextEmitted(driver, "state", match, ms);
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -13,9 +13,8 @@
  * - `degraded`/`unknown_model` when `model: auto` meets a model id that is in no table;
  * - `fault`/`bad_config` for options that can never work.
  */
-import { EventEmitter } from "node:events";
-import { openWithin } from "../transport/open-within.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger } from "../types.js";
+import { DriverBase } from "../lifecycle.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Health, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
 import { buildActions, type LedwallStatePatch } from "./actions.js";
@@ -67,19 +66,14 @@ interface Running {
   detach: () => void;
 }
 
-export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> implements Driver<NovastarState> {
+export class NovastarDriver extends DriverBase<NovastarState, Running> implements Driver<NovastarState> {
   readonly kind = "ledwall" as const;
   readonly protocol = "novastar";
   readonly actions: ActionTable;
   readonly stateFields = Object.keys(initialState()) as readonly (keyof NovastarState)[];
-  private currentHealth: Health = { status: "unknown" };
   private state: NovastarState = initialState();
   private lastEmitted = "";
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
   private linkOpen = false;
-  private polling: Promise<NovastarState> | null = null;
-  private linkUpRun: Promise<void> | null = null;
   private lastReport = { garbled: -Infinity, discarded: -Infinity };
 
   constructor() {
@@ -95,19 +89,8 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
     });
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let options: NovastarOptions;
-    try {
-      options = parseNovastarOptions(ctx.options);
-    } catch (e) {
-      this.setHealth({ status: "fault", code: "bad_config", message: (e as Error).message });
-      throw e;
-    }
+    const options = this.startOptions(ctx, parseNovastarOptions);
     const log = ctx.logger.child({ driver: "novastar", transport: ctx.transport.description });
     const clock = ctx.clock;
     const framer = new NovaFrameSplitter("reply");
@@ -124,16 +107,7 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
     const onData = (chunk: Buffer) => {
       for (const frame of framer.push(chunk)) requester.handle(frame);
     };
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, onData, (s) => this.onStatus(s));
     const models = new ModelResolver(options, (m) => {
       log.warn(m, "controller model id differs from the configured model");
       this.emitEvent({ type: "model_mismatch", message: `configured ${m.configured}, controller reports model id ${m.modelId}`, data: { ...m } });
@@ -145,35 +119,18 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
       this.markLinkOpen();
       await this.linkUp();
     } else {
-      this.setHealth({ status: "unreachable", code: "transport_closed", message: `${ctx.transport.description} not open` });
-      log.warn({ state: ctx.transport.state }, "transport not open yet; the driver waits for it");
+      this.waitForTransport();
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      r.requester.clear(new DeviceError("cancelled", "driver stopped"));
-      r.framer.reset();
-      this.linkOpen = false;
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: errMessage(e) }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    r.requester.clear(new DeviceError("cancelled", "driver stopped"));
+    r.framer.reset();
+    this.linkOpen = false;
   }
 
   poll(): Promise<NovastarState> {
-    this.polling ??= this.doPoll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.pollOnce(() => this.doPoll());
   }
 
   // ---- internals ----
@@ -259,25 +216,7 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
 
   /** First poll after the link opens. Never rejects: the outcome lands in health. */
   private linkUp(): Promise<void> {
-    this.linkUpRun ??= this.poll()
-      .then(() => undefined)
-      .catch((e: unknown) => {
-        this.run?.log.warn({ err: errMessage(e), code: (e as DeviceError).code }, "no contact with the controller");
-      })
-      .finally(() => {
-        this.linkUpRun = null;
-      });
-    return this.linkUpRun;
-  }
-
-  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
-  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
-    const r = this.run!;
-    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
-      r.log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
+    return this.firstPoll("the controller");
   }
 
   private onStatus(s: TransportStatus): void {
@@ -292,9 +231,7 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
     r.requester.clear(new DeviceError("not_connected", `transport ${s.state}`));
     r.framer.reset();
     r.models.forget(); // another controller may be on the other end when it comes back
-    const message = s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}`;
-    r.log.warn({ state: s.state, error: s.error }, "transport left open");
-    this.setHealth({ status: "unreachable", code: "transport_closed", message });
+    this.linkLost(s);
   }
 
   private markLinkOpen(): boolean {
@@ -339,28 +276,4 @@ export class NovastarDriver extends EventEmitter<DriverEvents<NovastarState>> im
   private snapshot(): NovastarState {
     return { ...this.state };
   }
-
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    if (h.status === this.currentHealth.status && h.code === this.currentHealth.code) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
-  private emitEvent(ev: DriverEvent): void {
-    this.emit("event", ev);
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") {
-      throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    }
-    return r;
-  }
-}
-
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

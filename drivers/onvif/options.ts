@@ -3,10 +3,10 @@
  * Validated at the door by `parseOnvifOptions`; exported as JSON Schema through `onvifOptionsSchema`.
  * The password never appears in errors, logs, health or state.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { DeviceError } from "../types.js";
+import { readSecretLine } from "../secret-file.js";
 
 export const onvifOptionsSchema = z
   .strictObject({
@@ -97,13 +97,5 @@ export function parseOnvifOptions(raw: unknown): OnvifOptions {
 export async function resolvePassword(o: OnvifOptions, baseDir = process.cwd()): Promise<string> {
   if (o.password !== undefined) return o.password;
   if (o.passwordFile === undefined) return "";
-  const file = path.resolve(baseDir, o.passwordFile);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new DeviceError("invalid_args", `options.passwordFile: cannot read ${file} (${code})`);
-  }
-  return text.split(/\r?\n/)[0] ?? "";
+  return readSecretLine(path.resolve(baseDir, o.passwordFile), "passwordFile");
 }

@@ -14,6 +14,7 @@
  * One dial at a time: a second one while the first is unsettled is `busy`.
  */
 import type { CallEnded, CodecCall, CodecState } from "../codec/vocabulary.js";
+import { abortError } from "../abort.js";
 import type { ActionContext, Clock, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { CallBook, DialOutcome } from "./calls.js";
@@ -54,7 +55,7 @@ export class Calling {
     });
     const waiter = calls.expectDial(a.number, (o) => settle(o));
     const timer = clock.setTimeout(() => settle({ type: "no_answer" }), budget);
-    const onAbort = () => settle({ type: "aborted", err: abortError(actx.signal) });
+    const onAbort = () => settle({ type: "aborted", err: abortError(actx.signal, "the dial was aborted by the caller") });
     actx.signal.addEventListener("abort", onAbort, { once: true });
     this.dialing = { abort: (err) => settle({ type: "aborted", err }) };
     this.d.send(cmd.dial(a.number, a.protocol, a.rateKbps), actx).catch((err: unknown) => settle({ type: "failed", err }));
@@ -147,10 +148,4 @@ export class Calling {
     if (ended.reason === "no_answer") return new DeviceError("no_answer", `${why}: nobody answered`, details);
     return new DeviceError("call_dropped", why, details);
   }
-}
-
-function abortError(signal: AbortSignal): DeviceError {
-  const r: unknown = signal.reason;
-  if (r instanceof DeviceError) return r;
-  return new DeviceError("cancelled", "the dial was aborted by the caller");
 }

@@ -13,12 +13,11 @@
  * unanswered: a silent codec), `degraded`/`not_registered` (a registration this site uses is
  * offline, in the codec's words), else `ok`.
  */
-import { EventEmitter } from "node:events";
 import { CODEC_STATE_FIELDS, type CodecState } from "../codec/vocabulary.js";
+import { DriverBase, leftOpen, notOpen, timeLeft } from "../lifecycle.js";
 import { TelnetFilter } from "../telnet.js";
-import { openWithin } from "../transport/open-within.js";
 import type { TransportStatus } from "../transport/types.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvents, Health, Logger } from "../types.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import { buildActions } from "./actions.js";
 import { CallBook } from "./calls.js";
@@ -53,16 +52,12 @@ interface Running {
   detach(): void;
 }
 
-export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implements Driver<CodecState> {
+export class PolyDriver extends DriverBase<CodecState, Running> implements Driver<CodecState> {
   readonly kind = "codec" as const;
   readonly protocol = "poly";
   readonly actions: ActionTable;
   readonly stateFields: readonly string[] = CODEC_STATE_FIELDS;
-  private currentHealth: Health = { status: "unknown" };
   private state: CodecState = initialState();
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
-  private polling: Promise<CodecState> | null = null;
   private linkOpen = false;
   private authError: { code: string; message: string } | null = null;
   private timedOut: string | null = null;
@@ -71,7 +66,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
   private lastReport: Record<string, number> = {};
 
   constructor() {
-    super();
+    super({ message: true });
     this.actions = buildActions({
       command: (c, actx) => this.command(c, actx),
       dial: (a, actx) => this.requireCalling().dial(a, actx),
@@ -85,19 +80,8 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     });
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let options: PolyOptions;
-    try {
-      options = parsePolyOptions(ctx.options);
-    } catch (e) {
-      this.setHealth({ status: "fault", code: "bad_config", message: (e as Error).message });
-      throw e;
-    }
+    const options = this.startOptions(ctx, parsePolyOptions);
     const log = ctx.logger.child({ driver: "poly", transport: ctx.transport.description });
     const clock = ctx.clock;
     const transport = ctx.transport;
@@ -127,17 +111,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     const send = (c: cmd.PolyCommand) => this.send(c, options.timeoutMs);
     const reader = new Reader({ send, options, calls, state: this.state, now: () => clock.now(), changed: () => this.changed(), log });
     const calling = new Calling({ clock, options, calls, log, send: (c, actx) => this.command(c, actx), registration: () => this.state.registration, readRegistration: () => reader.readRegistration() });
-    const onData = (chunk: Buffer) => this.onData(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    transport.on("data", onData);
-    transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      transport.off("data", onData);
-      transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, (chunk) => this.onData(chunk), (s) => this.onStatus(s));
     const telnet = transport.kind === "tcp" ? new TelnetFilter() : null;
     const upkeep = new Upkeep(clock, options, {
       keepalive: () => this.keepalive(),
@@ -153,7 +127,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     const t0 = clock.now();
     const left = () => options.connectTimeoutMs - (clock.now() - t0);
     if ((await this.waitOpen(options.connectTimeoutMs)) !== "open") {
-      if (!this.authError) this.setHealth({ status: "unreachable", code: "transport_closed", message: `${transport.description} not open` });
+      if (!this.authError) this.setHealth(notOpen(transport));
       log.warn({ state: transport.state }, "transport not open yet; the driver waits for it");
       return;
     }
@@ -164,32 +138,16 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     await this.within(this.run?.setup ?? Promise.resolve(), left());
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      this.linkOpen = false;
-      r.upkeep.stop();
-      r.link.dispose();
-      r.calling.dispose(new DeviceError("cancelled", "driver stopped"));
-      r.session.clear(new DeviceError("cancelled", "driver stopped"));
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: (e as Error).message }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    this.linkOpen = false;
+    r.upkeep.stop();
+    r.link.dispose();
+    r.calling.dispose(new DeviceError("cancelled", "driver stopped"));
+    r.session.clear(new DeviceError("cancelled", "driver stopped"));
   }
 
   poll(): Promise<CodecState> {
-    this.polling ??= this.doPoll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.pollOnce(() => this.doPoll());
   }
 
   // ---- internals ----
@@ -210,9 +168,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
   /** One command from an action, bounded by the action's deadline. */
   private async command(c: cmd.PolyCommand, actx: ActionContext): Promise<PolyLine[]> {
     const r = this.requireOpen();
-    const left = actx.deadline - r.clock.now();
-    if (left <= 0) throw new DeviceError("timeout", "the action's deadline passed before it was sent");
-    return this.send(c, Math.min(r.options.timeoutMs, left), actx.signal);
+    return this.send(c, Math.min(r.options.timeoutMs, timeLeft(r.clock, actx)), actx.signal);
   }
 
   /** Waits (bounded) for a logged-in session, then sends; an answer clears a `timeout` health. */
@@ -351,7 +307,7 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     r.link.closed();
     r.session.clear(new DeviceError("not_connected", `transport ${s.state}`));
     r.log.warn({ state: s.state, error: s.error }, "transport left open");
-    this.recomputeHealth(s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}`);
+    this.recomputeHealth(leftOpen(s));
   }
 
   /** A new link: a new session on the codec, to log in to. */
@@ -424,13 +380,6 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
     this.emit("event", { type, message, data });
   }
 
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    if (h.status === this.currentHealth.status && h.code === this.currentHealth.code && h.message === this.currentHealth.message) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
   /** Resolves when `p` settles or `ms` pass, whichever is first (never rejects). */
   private within(p: Promise<unknown>, ms: number): Promise<void> {
     const r = this.run;
@@ -442,22 +391,6 @@ export class PolyDriver extends EventEmitter<DriverEvents<CodecState>> implement
         resolve();
       }).catch(() => undefined);
     });
-  }
-
-  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
-    const r = this.run!;
-    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
-      r.log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    return r;
   }
 
   private requireCalling(): Calling {

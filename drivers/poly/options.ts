@@ -4,9 +4,9 @@
  * sources leave open ([A] in PROTOCOLS-CONFERENCE-NETWORK.md, part A) is an option here.
  * The password never appears in errors, logs, health, events or state.
  */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DeviceError } from "../types.js";
+import { readSecretLine } from "../secret-file.js";
 import { NOTIFICATION_TYPES, REGISTER_TOPICS } from "./codec.js";
 
 export const polyOptionsSchema = z
@@ -57,9 +57,5 @@ export function parsePolyOptions(raw: unknown): PolyOptions {
 export async function readPassword(o: Pick<PolyOptions, "password" | "passwordFile">): Promise<string | undefined> {
   if (o.password !== undefined) return o.password;
   if (o.passwordFile === undefined) return undefined;
-  try {
-    return (await readFile(o.passwordFile, "utf8")).split(/\r?\n/)[0] ?? "";
-  } catch (e) {
-    throw new DeviceError("invalid_args", `options.passwordFile: cannot read ${o.passwordFile} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
+  return readSecretLine(o.passwordFile, "passwordFile");
 }

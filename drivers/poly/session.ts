@@ -10,6 +10,7 @@
  * reply cannot be taken for the next command's unless it has the same shape (the next command
  * waits `gapMs` too, so a slow reply usually lands in between and is treated as pushed).
  */
+import { abandon, watchAbort } from "../abort.js";
 import type { Clock, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { PolyCommand } from "./codec.js";
@@ -54,13 +55,7 @@ export class PolySession {
   request(cmd: PolyCommand, opts: RequestOptions): Promise<PolyLine[]> {
     return new Promise<PolyLine[]>((resolve, reject) => {
       const p: Pending = { cmd, timeoutMs: opts.timeoutMs, lines: [], resolve, reject };
-      const signal = opts.signal;
-      if (signal) {
-        if (signal.aborted) return reject(abortError(signal));
-        const onAbort = () => this.abandon(p, abortError(signal));
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.detachAbort = () => signal.removeEventListener("abort", onAbort);
-      }
+      if (!watchAbort(p, opts.signal, (err) => abandon(this.queue, p, err))) return;
       this.queue.push(p);
       this.pump();
     });
@@ -134,17 +129,6 @@ export class PolySession {
     this.pump();
   }
 
-  /** The caller stops waiting. A queued command is dropped; one on the wire keeps its slot until answered or timed out. */
-  private abandon(p: Pending, err: DeviceError): void {
-    const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
-    p.detachAbort?.();
-    const reject = p.reject;
-    p.resolve = () => undefined;
-    p.reject = () => undefined;
-    reject(err);
-  }
-
   private settle(p: Pending, err: DeviceError | undefined): void {
     if (p.timer !== undefined) this.opts.clock.clearTimeout(p.timer);
     delete p.timer;
@@ -152,10 +136,4 @@ export class PolySession {
     if (err) p.reject(err);
     else p.resolve(p.lines);
   }
-}
-
-function abortError(signal: AbortSignal): DeviceError {
-  const r: unknown = signal.reason;
-  if (r instanceof DeviceError) return r;
-  return new DeviceError("cancelled", "request aborted by the caller");
 }

@@ -3,23 +3,12 @@
  * to it, whoever asked: a reply to our command and the same words pushed by a registration mean
  * the same. Pure.
  */
-import { isRegistered, type CodecState, type Registration } from "../codec/vocabulary.js";
+import { initialCodecState, isRegistered, type CodecState, type Registration } from "../codec/vocabulary.js";
 import { apiToPercent } from "./codec.js";
 import type { PolyLine } from "./lines.js";
 
 export function initialState(): CodecState {
-  return {
-    model: "",
-    software: "",
-    registration: { sip: { status: "unknown", detail: "" }, h323: { status: "unknown", detail: "" } },
-    registered: false,
-    calls: [],
-    mic: { muted: false },
-    volume: 0,
-    standby: false,
-    content: { active: false },
-    camera: {},
-  };
+  return initialCodecState("");
 }
 
 /**

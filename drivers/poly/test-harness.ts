@@ -9,7 +9,7 @@ import { startPolySimulator, type PolySimHandle, type PolySimulatorSpec } from "
 import { memoryLogger } from "../../test/helpers/logger.js";
 import { fakeClock, type FakeClock } from "../../test/helpers/clock.js";
 import type { CodecState } from "../codec/vocabulary.js";
-import { healthBecomes, startDriver, type StartedDriver } from "../conformance.js";
+import { healthBecomes, nextEmitted, startDriver, type StartedDriver } from "../conformance.js";
 import { createTransport, type TransportSpec } from "../transport/index.js";
 import type { ActionContext, Clock, Driver, DriverContext, DriverEvent, Health } from "../types.js";
 import { PolyDriver } from "./driver.js";
@@ -89,19 +89,7 @@ export function actx(clock: Clock, ms: number): ActionContext {
 
 /** Resolves with the first `state` or `event` the driver emits that matches; fails after `ms` (real time). */
 export function next<T extends CodecState | DriverEvent>(driver: PolyDriver, kind: "state" | "event", match: (v: T) => boolean, ms = 6000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      driver.off(kind, on as never);
-      reject(new Error(`no matching ${kind} within ${ms} ms`));
-    }, ms);
-    const on = (v: T): void => {
-      if (!match(v)) return;
-      clearTimeout(timer);
-      driver.off(kind, on as never);
-      resolve(v);
-    };
-    driver.on(kind, on as never);
-  });
+  return nextEmitted(driver, kind, match, ms);
 }
 
 /** The conformance suite's bounded health wait, for a driver whose state is CodecState. */

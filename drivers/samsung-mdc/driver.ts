@@ -12,8 +12,8 @@
  * NAKs while booting: for `bootMs` after an ACKed power-on/reboot (or after a poll found the
  * display booting) a NAKed command is retried every `nakRetryMs` until the action's deadline.
  */
-import { EventEmitter } from "node:events";
-import type { ActionContext, ActionTable, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger } from "../types.js";
+import { DriverBase } from "../lifecycle.js";
+import type { ActionContext, ActionTable, Driver, DriverContext, DriverEvent, Health, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
 import { buildActions, groupOutcome, type GroupResult } from "./actions.js";
@@ -53,33 +53,24 @@ interface Running {
   detach: () => void;
 }
 
-export class MdcDriver extends EventEmitter<DriverEvents<MdcState>> implements Driver<MdcState> {
+export class MdcDriver extends DriverBase<MdcState, Running> implements Driver<MdcState> {
   readonly kind = "display" as const;
   readonly protocol = "mdc";
   readonly actions: ActionTable;
   readonly stateFields: readonly string[] = STATE_FIELDS;
-  private currentHealth: Health = { status: "unknown" };
   private displays = new Map<string, DisplayRuntime>();
   private linkErrors: LinkErrorCounts = initialLinkErrors();
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
   private waits: Waits | null = null;
   private linkOpen = false;
   private linkDown: Health | null = null;
   private secured = false;
   private badConfig: Health | null = null;
-  private polling: Promise<MdcState> | null = null;
-  private linkUpRun: Promise<void> | null = null;
   private lastEmitted = "";
   private lastEventAt = new Map<string, number>();
 
   constructor() {
     super();
     this.actions = buildActions({ runOnDisplays: (d, set, ctx) => this.runOnDisplays(d, set, ctx) });
-  }
-
-  get health(): Health {
-    return { ...this.currentHealth };
   }
 
   async start(ctx: DriverContext): Promise<void> {
@@ -112,17 +103,7 @@ export class MdcDriver extends EventEmitter<DriverEvents<MdcState>> implements D
         onSecured: (first) => this.onSecured(first),
       },
     });
-    const onData = (chunk: Buffer) => link.receive(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, (chunk) => link.receive(chunk), (s) => this.onStatus(s));
     this.run = { ctx, options, log, link, detach };
     this.stopping = null;
 
@@ -144,31 +125,15 @@ export class MdcDriver extends EventEmitter<DriverEvents<MdcState>> implements D
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      const stopped = new DeviceError("cancelled", "driver stopped");
-      r.link.failAll(stopped);
-      this.waits?.cancelAll(stopped);
-      this.linkOpen = false;
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: errMessage(e) }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    const stopped = new DeviceError("cancelled", "driver stopped");
+    r.link.failAll(stopped);
+    this.waits?.cancelAll(stopped);
+    this.linkOpen = false;
   }
 
   poll(): Promise<MdcState> {
-    this.polling ??= this.doPoll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.pollOnce(() => this.doPoll());
   }
 
   // ---- polling ----
@@ -283,15 +248,7 @@ export class MdcDriver extends EventEmitter<DriverEvents<MdcState>> implements D
 
   /** Handshake-free MDC: first contact is the first poll after the link opens. Never rejects. */
   private linkUp(): Promise<void> {
-    this.linkUpRun ??= this.poll()
-      .then(() => undefined)
-      .catch((e: unknown) => {
-        this.run?.log.warn({ err: errMessage(e), code: (e as DeviceError).code }, "no contact with the display(s)");
-      })
-      .finally(() => {
-        this.linkUpRun = null;
-      });
-    return this.linkUpRun;
+    return this.firstPoll("the display(s)");
   }
 
   private onStatus(s: TransportStatus): void {
@@ -330,14 +287,14 @@ export class MdcDriver extends EventEmitter<DriverEvents<MdcState>> implements D
   private onSecured(first: Buffer): void {
     this.secured = true;
     this.run?.log.error({ greeting: hexOf(first) }, "display demands the MDC secured protocol");
-    this.emitEvent("secured_protocol", { greeting: hexOf(first) }, SECURED_MESSAGE, true);
+    this.report("secured_protocol", { greeting: hexOf(first) }, SECURED_MESSAGE, true);
     this.refreshHealth();
   }
 
   private onLinkError(counter: keyof LinkErrorCounts, type: string, data: Record<string, unknown>): void {
     this.linkErrors[counter]++;
     this.run?.log.debug({ ...data, counter }, "MDC link error");
-    this.emitEvent(type, { ...data, total: this.linkErrors[counter] });
+    this.report(type, { ...data, total: this.linkErrors[counter] });
     this.emitState();
   }
 
@@ -372,21 +329,13 @@ export class MdcDriver extends EventEmitter<DriverEvents<MdcState>> implements D
     return summarize(Object.fromEntries([...this.displays].map(([n, d]) => [n, d.state])), this.linkErrors);
   }
 
-  private emitEvent(type: string, data: Record<string, unknown>, message?: string, always = false): void {
+  /** An event, at most one of a type per EVENT_INTERVAL_MS unless `always`. */
+  private report(type: string, data: Record<string, unknown>, message?: string, always = false): void {
     const now = this.run?.ctx.clock.now() ?? 0;
     if (!always && now - (this.lastEventAt.get(type) ?? -Infinity) < EVENT_INTERVAL_MS) return;
     this.lastEventAt.set(type, now);
     const ev: DriverEvent = message === undefined ? { type, data } : { type, message, data };
     this.emit("event", ev);
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") {
-      throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    }
-    return r;
   }
 }
 

@@ -13,7 +13,7 @@ import { startSnmpSwitchSimulator, type SnmpSwitchSimHandle, type SnmpSwitchSimS
 import { fakeClock } from "../../test/helpers/clock.js";
 import { logged, memoryLogger } from "../../test/helpers/logger.js";
 import { freePort } from "../../test/helpers/net.js";
-import { actionContext, healthBecomes } from "../conformance.js";
+import { actionContext, healthBecomes, nextEmitted } from "../conformance.js";
 import { systemClock } from "../clock.js";
 import { createTransport } from "../transport/index.js";
 import type { Clock, DriverEvent, DurableStore } from "../types.js";
@@ -97,21 +97,7 @@ async function setup(o: { sim?: Partial<SnmpSwitchSimSpec>; options?: Record<str
 }
 
 /** The next driver event that matches (bounded). */
-function nextEvent(driver: SnmpSwitchDriver, match: (e: DriverEvent) => boolean, ms = 3000): Promise<DriverEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      driver.off("event", on);
-      reject(new Error(`no matching driver event within ${ms} ms`));
-    }, ms);
-    const on = (e: DriverEvent) => {
-      if (!match(e)) return;
-      clearTimeout(timer);
-      driver.off("event", on);
-      resolve(e);
-    };
-    driver.on("event", on);
-  });
-}
+const nextEvent = (driver: SnmpSwitchDriver, match: (e: DriverEvent) => boolean, ms = 3000): Promise<DriverEvent> => nextEmitted(driver, "event", match, ms);
 
 /** Resolves when the simulator's port `ifIndex` links up (its powered device has booted). */
 function linkUp(sim: SnmpSwitchSimHandle, ifIndex: number, ms = 5000): Promise<void> {

@@ -5,9 +5,9 @@
  * verbatim: some of its messages quote the community (ECommunityNoMatch), so every message here is
  * our own, and any text that still reaches a log goes through `redact`.
  */
-import { readFile } from "node:fs/promises";
 import snmp from "net-snmp";
 import type { Clock, Logger } from "../types.js";
+import { readSecretLine } from "../secret-file.js";
 import { DeviceError } from "../types.js";
 import { compareOids, suffix, type RawVarbind } from "./codec.js";
 import type { SnmpSwitchOptions } from "./options.js";
@@ -18,13 +18,7 @@ export type Credentials =
 
 /** The first line of a secret file; a missing or empty one is `invalid_args` naming the option and file, never the content. */
 export async function readSecret(file: string, option: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new DeviceError("invalid_args", `options.${option}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  const line = text.split(/\r?\n/)[0] ?? "";
+  const line = await readSecretLine(file, option);
   if (line === "") throw new DeviceError("invalid_args", `options.${option}: ${file} is empty`);
   return line;
 }

@@ -9,7 +9,7 @@
  */
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
-import { actionContext, healthBecomes, startDriver, type DriverFixture, type StartedDriver } from "../conformance.js";
+import { actionContext, healthBecomes, nextEmitted, startDriver, type DriverFixture, type StartedDriver } from "../conformance.js";
 import type { UdpTransport } from "../transport/udp.js";
 import type { DriverEvent } from "../types.js";
 import { startStampSimulator, type StampSimHandle } from "../../simulators/stamp/index.js";
@@ -21,21 +21,7 @@ const OPTIONS = { intervalMs: 20, windowMs: WINDOW_MS, timeoutMs: 300, minProbes
 type Drv = StartedDriver["driver"];
 
 /** Resolves with the first state (the driver's `state` event) that matches, failing after `ms`. */
-function stateBecomes(d: Drv, match: (s: StampState) => boolean, ms = 8000): Promise<StampState> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      d.off("state", on);
-      reject(new Error(`state never matched within ${ms} ms`));
-    }, ms);
-    const on = (s: Record<string, unknown>): void => {
-      if (!match(s as StampState)) return;
-      clearTimeout(timer);
-      d.off("state", on);
-      resolve(s as StampState);
-    };
-    d.on("state", on);
-  });
-}
+const stateBecomes = (d: Drv, match: (s: StampState) => boolean, ms = 8000): Promise<StampState> => nextEmitted(d, "state", match, ms);
 
 /** Every `link.alarm` event from now on, and a wait for the next that matches. */
 function alarmLog(d: Drv): { events: DriverEvent[]; next(match: (e: DriverEvent) => boolean, ms?: number): Promise<DriverEvent> } {

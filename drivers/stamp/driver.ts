@@ -14,10 +14,9 @@
  * `unreachable`/`transport_closed` when the socket is down (ICMP port unreachable comes back as a
  * socket error); `fault`/`bad_config` for options that can never work.
  */
-import { EventEmitter } from "node:events";
-import { openWithin } from "../transport/open-within.js";
+import { DriverBase, errMessage } from "../lifecycle.js";
 import type { TransportStatus } from "../transport/types.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger, TimerHandle } from "../types.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Health, Logger, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import { buildActions, type BurstResult } from "./actions.js";
 import {
@@ -64,14 +63,11 @@ type ReplyListener = (seq: number, rttMs: number) => void;
 
 const tsKey = (t: WireTimestamp): string => `${t.seconds}.${t.fraction}`;
 
-export class StampDriver extends EventEmitter<DriverEvents<StampState>> implements Driver<StampState> {
+export class StampDriver extends DriverBase<StampState, Running> implements Driver<StampState> {
   readonly kind = "link" as const;
   readonly protocol = "stamp";
   readonly actions: ActionTable;
   readonly stateFields = STATE_FIELDS;
-  private currentHealth: Health = { status: "unknown" };
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
   private linkOpen = false;
   /** start() has decided the first health; from then on every tick judges it. */
   private judging = false;
@@ -89,40 +85,19 @@ export class StampDriver extends EventEmitter<DriverEvents<StampState>> implemen
   private drops = { lastReportAt: -Infinity, suppressed: 0 };
 
   constructor() {
-    super();
+    super({ message: true });
     this.actions = buildActions({
       burst: (count, spacingMs, actx) => this.burst(count, spacingMs, actx),
       reset: () => this.resetWindow(),
     });
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let options: StampOptions;
-    try {
-      options = parseStampOptions(ctx.options);
-    } catch (e) {
-      this.setHealth({ status: "fault", code: "bad_config", message: (e as Error).message });
-      throw e;
-    }
+    const options = this.startOptions(ctx, parseStampOptions);
     const clock = ctx.clock;
     const log = ctx.logger.child({ driver: "stamp", transport: ctx.transport.description });
     const preciseNow = clock.preciseNow ? () => clock.preciseNow!() : () => clock.now();
-    const onData = (chunk: Buffer) => this.onData(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, (chunk) => this.onData(chunk), (s) => this.onStatus(s));
     const window = new ProbeWindow({ windowMs: options.windowMs, timeoutMs: options.timeoutMs });
     const judge = new QualityJudge({ thresholds: options.thresholds, clearRatio: options.clearRatio, clearHoldMs: options.clearHoldMs });
     this.run = { ctx, options, log, clock, preciseNow, window, judge, detach };
@@ -130,11 +105,7 @@ export class StampDriver extends EventEmitter<DriverEvents<StampState>> implemen
     this.since = clock.now();
     const startedAt = clock.now();
 
-    const opened = await openWithin(ctx.transport, clock, options.connectTimeoutMs, async (message) => {
-      log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
+    const opened = await this.waitOpen(options.connectTimeoutMs);
     if (!this.run) return; // the transport can never open: already stopped and reported
     if (opened === "open") this.linkOpen = true;
     this.tickTimer = clock.setInterval(() => this.tick(), options.intervalMs);
@@ -156,27 +127,14 @@ export class StampDriver extends EventEmitter<DriverEvents<StampState>> implemen
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      if (this.tickTimer !== null) r.clock.clearInterval(this.tickTimer);
-      this.tickTimer = null;
-      for (const t of this.timers) r.clock.clearTimeout(t);
-      this.timers.clear();
-      this.failWaiters(new DeviceError("cancelled", "driver stopped"));
-      this.judging = false;
-      this.linkOpen = false;
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: errMessage(e) }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    if (this.tickTimer !== null) r.clock.clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    for (const t of this.timers) r.clock.clearTimeout(t);
+    this.timers.clear();
+    this.failWaiters(new DeviceError("cancelled", "driver stopped"));
+    this.judging = false;
+    this.linkOpen = false;
   }
 
   /** Sends a probe now and resolves with the state at the first reply to it or a later probe, within timeoutMs. */
@@ -450,24 +408,10 @@ export class StampDriver extends EventEmitter<DriverEvents<StampState>> implemen
     return t;
   }
 
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    const c = this.currentHealth;
-    if (h.status === c.status && h.code === c.code && h.message === c.message) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
-  private emitEvent(ev: DriverEvent): void {
-    this.emit("event", ev);
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (!this.linkOpen || r.ctx.transport.state !== "open") {
-      throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    }
+  /** Also `not_connected` until the driver has seen the link open (the probes follow `linkOpen`). */
+  protected override requireOpen(): Running {
+    const r = super.requireOpen();
+    if (!this.linkOpen) throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
     return r;
   }
 }
@@ -489,8 +433,4 @@ function roundRtt(f: ReturnType<typeof rttFigures>): ReturnType<typeof rttFigure
 
 function emptyWindow(): ReturnType<typeof windowState> {
   return { probesSent: 0, repliesReceived: 0, lost: 0, lossPct: null, rttMs: null, jitterMs: null, reordered: 0, duplicates: 0, late: 0 };
-}
-
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startDriver, actionContext, healthBecomes, type DriverFixture, type StartedDriver } from "../conformance.js";
+import { startDriver, actionContext, healthBecomes, nextEmitted, type DriverFixture, type StartedDriver } from "../conformance.js";
 import { startTesiraSimulator, type TesiraSimHandle } from "../../simulators/tesira/index.js";
 import type { DriverEvent } from "../types.js";
 import { TesiraDriver } from "./driver.js";
@@ -26,21 +26,7 @@ const options = {
 };
 
 /** Resolves with the first emitted value that matches, failing after `ms`. */
-function next<T>(driver: TesiraDriver, event: "state" | "event", match: (v: T) => boolean, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      driver.off(event, on as never);
-      reject(new Error(`no matching ${event} within ${ms} ms`));
-    }, ms);
-    const on = (v: T): void => {
-      if (!match(v)) return;
-      clearTimeout(timer);
-      driver.off(event, on as never);
-      resolve(v);
-    };
-    driver.on(event, on as never);
-  });
-}
+const next = <T>(driver: TesiraDriver, event: "state" | "event", match: (v: T) => boolean, ms = 5000): Promise<T> => nextEmitted(driver, event, match, ms);
 
 function fixture(sim: TesiraSimHandle, transport: DriverFixture["transport"], opts: Record<string, unknown> = options): DriverFixture {
   return {

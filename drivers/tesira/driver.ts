@@ -9,16 +9,16 @@
  * `transport_closed` when the link drops; `degraded`/`address_not_found` or `device_error` when a
  * configured channel is refused by the DSP; `fault`/`bad_config` for options that can never work.
  */
-import { EventEmitter } from "node:events";
-import { openWithin } from "../transport/open-within.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger } from "../types.js";
+import { DriverBase, timeLeft } from "../lifecycle.js";
+import { RateLimitedEmitter } from "../state-emitter.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
 import { buildActions } from "./actions.js";
 import { encodeCommand, TtpCodecError, type TtpCommand, type TtpValue } from "./codec.js";
 import { TtpLink } from "./link.js";
 import { parseTesiraOptions, type ChannelSpec, type ParsedTesiraOptions } from "./options.js";
-import { cloneState, initialState, RateLimitedEmitter, STATE_FIELDS, type ChannelState, type TesiraState } from "./state.js";
+import { cloneState, initialState, STATE_FIELDS, type ChannelState, type TesiraState } from "./state.js";
 import { ChannelSync } from "./sync.js";
 
 /** At most one `garbled_line` / `dropped_line` / `unmatched_answer` event per this many ms; the rest are counted. */
@@ -35,16 +35,12 @@ interface Running {
   detach: () => void;
 }
 
-export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implements Driver<TesiraState> {
+export class TesiraDriver extends DriverBase<TesiraState, Running> implements Driver<TesiraState> {
   readonly kind = "audio" as const;
   readonly protocol = "tesira";
   readonly actions: ActionTable;
   readonly stateFields: readonly string[] = STATE_FIELDS;
-  private currentHealth: Health = { status: "unknown" };
   private state: TesiraState = initialState();
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
-  private polling: Promise<TesiraState> | null = null;
   private linkOpen = false;
   private lastReport: Record<string, number> = {};
 
@@ -59,19 +55,8 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
     });
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let options: ParsedTesiraOptions;
-    try {
-      options = parseTesiraOptions(ctx.options);
-    } catch (e) {
-      this.setHealth({ status: "fault", code: "bad_config", message: (e as Error).message });
-      throw e;
-    }
+    const options = this.startOptions(ctx, parseTesiraOptions);
     const log = ctx.logger.child({ driver: "tesira", transport: ctx.transport.description });
     const clock = ctx.clock;
     const mode = options.link === "auto" ? (ctx.transport.kind === "tcp" ? "telnet" : "raw") : options.link;
@@ -103,17 +88,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
       healthChanged: () => this.recomputeHealth(),
       log,
     });
-    const onData = (chunk: Buffer) => link.session.receive(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, (chunk) => link.session.receive(chunk), (s) => this.onStatus(s));
     this.run = { ctx, options, log, clock, link, sync, emitter, detach };
     this.stopping = null;
 
@@ -123,35 +98,18 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
       if (link.ready) await sync.running();
       else this.setHealth({ status: "unreachable", code: mode === "telnet" ? "no_banner" : "timeout", message: "the DSP session did not start (no Welcome banner, no answer to the probe)" });
     } else {
-      this.setHealth({ status: "unreachable", code: "transport_closed", message: `${ctx.transport.description} not open` });
-      log.warn({ state: ctx.transport.state }, "transport not open yet; the driver waits for it");
+      this.waitForTransport();
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      this.linkOpen = false;
-      r.link.dispose(new DeviceError("cancelled", "driver stopped"));
-      r.emitter.cancel();
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: (e as Error).message }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    this.linkOpen = false;
+    r.link.dispose(new DeviceError("cancelled", "driver stopped"));
+    r.emitter.cancel();
   }
 
   poll(): Promise<TesiraState> {
-    this.polling ??= this.doPoll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.pollOnce(() => this.doPoll());
   }
 
   // ---- internals ----
@@ -172,9 +130,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
       if (e instanceof TtpCodecError) throw new DeviceError("invalid_args", e.message);
       throw e;
     }
-    const left = actx.deadline - r.clock.now();
-    if (left <= 0) throw new DeviceError("timeout", "the action's deadline passed before it was sent");
-    return (await this.send(line, Math.min(r.options.timeoutMs, left), actx.signal)).value;
+    return (await this.send(line, Math.min(r.options.timeoutMs, timeLeft(r.clock, actx)), actx.signal)).value;
   }
 
   /** Waits (bounded) for a ready session, then sends; success clears an `unreachable` health. */
@@ -222,9 +178,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
     r.link.closed(new DeviceError("not_connected", `transport ${s.state}`));
     r.sync.linkDown();
     this.setField("subscriptions", 0);
-    const message = s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}`;
-    r.log.warn({ state: s.state, error: s.error }, "transport left open");
-    this.setHealth({ status: "unreachable", code: "transport_closed", message });
+    this.linkLost(s);
   }
 
   /** ok, or degraded while a configured channel is refused by the DSP. */
@@ -286,30 +240,6 @@ export class TesiraDriver extends EventEmitter<DriverEvents<TesiraState>> implem
     this.lastReport[type] = now;
     r.log.warn(data, message);
     const ev: DriverEvent = { type, message, data };
-    this.emit("event", ev);
-  }
-
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    if (h.status === this.currentHealth.status && h.code === this.currentHealth.code) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
-  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
-  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
-    const r = this.run!;
-    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
-      r.log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    return r;
+    this.emitEvent(ev);
   }
 }

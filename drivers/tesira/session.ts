@@ -12,6 +12,7 @@
  * Failures are DeviceErrors: `timeout` {stage: "reply"}, `device_error` for `-` lines (details:
  * code, device text, command, tag), `not_connected` for a failed write or a lost link, `cancelled`.
  */
+import { abandon, watchAbort } from "../abort.js";
 import type { Clock, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import { errorKind, parseLine, type TtpLine, type TtpValue } from "./codec.js";
@@ -102,13 +103,7 @@ export class TtpSession {
   request(line: string, opts: RequestOptions): Promise<TtpOk> {
     return new Promise<TtpOk>((resolve, reject) => {
       const p: Pending = { line: line.trim(), timeoutMs: opts.timeoutMs, resolve, reject, echoed: false };
-      const signal = opts.signal;
-      if (signal) {
-        if (signal.aborted) return reject(abortError(signal));
-        const onAbort = () => this.abandon(p, abortError(signal));
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.detachAbort = () => signal.removeEventListener("abort", onAbort);
-      }
+      if (!watchAbort(p, opts.signal, (err) => abandon(this.queue, p, err))) return;
       this.queue.push(p);
       this.pump();
     });
@@ -200,17 +195,6 @@ export class TtpSession {
     });
   }
 
-  /** The caller stops waiting. A queued command is dropped; one on the wire keeps its slot until answered or timed out. */
-  private abandon(p: Pending, err: DeviceError): void {
-    const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
-    p.detachAbort?.();
-    const reject = p.reject;
-    p.resolve = () => undefined;
-    p.reject = () => undefined;
-    reject(err);
-  }
-
   private settle(p: Pending, err: DeviceError | undefined, ok?: TtpOk): void {
     if (p.timer !== undefined) this.clock.clearTimeout(p.timer);
     delete p.timer;
@@ -236,10 +220,4 @@ export function toDeviceError(line: { code: string; text: string; raw: string },
 export function commandTag(command: string): string {
   const m = /^"([^"]*)"|^(\S+)/.exec(command.trim());
   return m ? (m[1] ?? m[2] ?? "") : "";
-}
-
-function abortError(signal: AbortSignal): DeviceError {
-  const r: unknown = signal.reason;
-  if (r instanceof DeviceError) return r;
-  return new DeviceError("cancelled", "request aborted by the caller");
 }

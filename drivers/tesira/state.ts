@@ -1,8 +1,7 @@
 /**
- * The Tesira driver's state (the common audio vocabulary, L-audio-common) and the rate limiter
- * that keeps pushed values from flooding the `state` event.
+ * The Tesira driver's state (the common audio vocabulary, L-audio-common). Pushed values reach the
+ * `state` event through drivers/state-emitter.ts, so they do not flood it.
  */
-import type { Clock, TimerHandle } from "../types.js";
 import type { ChannelSpec } from "./options.js";
 
 export interface ChannelState {
@@ -39,43 +38,4 @@ export function cloneState(s: TesiraState): TesiraState {
   const channels: Record<string, ChannelState> = {};
   for (const [k, v] of Object.entries(s.channels)) channels[k] = { ...v };
   return { ...s, channels };
-}
-
-/**
- * Emits at most once per `intervalMs`: the first change goes out at once, later ones within the
- * window are folded into one trailing emit of the latest state.
- */
-export class RateLimitedEmitter {
-  private lastAt = -Infinity;
-  private timer: TimerHandle | undefined;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly intervalMs: number,
-    private readonly emit: () => void,
-  ) {}
-
-  changed(): void {
-    if (this.timer !== undefined) return; // a trailing emit is already due; it will carry this change
-    const wait = this.lastAt + this.intervalMs - this.clock.now();
-    if (wait <= 0) {
-      this.fire();
-      return;
-    }
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.fire();
-    }, wait);
-  }
-
-  /** Drops a due emit (stop). */
-  cancel(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private fire(): void {
-    this.lastAt = this.clock.now();
-    this.emit();
-  }
 }

@@ -15,6 +15,7 @@
  * `60 03` buffer full -> `busy`; a failed write -> `not_connected`; an aborted caller -> `cancelled`
  * (or the abort reason when that is a DeviceError). A reply nobody waits for goes to `onUnmatched`.
  */
+import { watchAbort } from "../abort.js";
 import type { Clock, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { ViscaErrorCode, ViscaReply } from "./codec.js";
@@ -176,16 +177,7 @@ export class ViscaCorrelator {
         abandoned: false,
       };
       if (expect) p.expect = expect;
-      const signal = opts.signal;
-      if (signal) {
-        if (signal.aborted) {
-          reject(abortError(signal));
-          return;
-        }
-        const onAbort = () => this.abandon(p, abortError(signal));
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.detachAbort = () => signal.removeEventListener("abort", onAbort);
-      }
+      if (!watchAbort(p, opts.signal, (err) => this.abandon(p, err))) return;
       if (opts.urgent) this.queue.unshift(p);
       else this.queue.push(p);
       this.pump();
@@ -319,10 +311,4 @@ export class ViscaCorrelator {
 function timeoutMessage(p: Pending): string {
   const what = p.kind === "inquiry" ? "inquiry answer" : p.kind === "command" ? "ACK" : "reply";
   return `no ${what} within ${p.replyTimeoutMs} ms`;
-}
-
-function abortError(signal: AbortSignal): DeviceError {
-  const r: unknown = signal.reason;
-  if (r instanceof DeviceError) return r;
-  return new DeviceError("cancelled", "request aborted by the caller");
 }

@@ -9,8 +9,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { systemClock } from "../clock.js";
+import { healthBecomes } from "../conformance.js";
 import { createTransport, type TransportSpec } from "../transport/index.js";
-import type { ActionContext, DriverContext, Health } from "../types.js";
+import type { ActionContext, DriverContext } from "../types.js";
 import { memoryLogger } from "../../test/helpers/logger.js";
 import { startViscaSimulator } from "../../simulators/visca/index.js";
 import { ViscaDriver } from "./driver.js";
@@ -19,24 +20,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** Resolves with the first `health` that matches, failing after `ms` (never a fixed sleep). */
-function healthBecomes(driver: ViscaDriver, match: (h: Health) => boolean, ms = 8000): Promise<Health> {
-  if (match(driver.health)) return Promise.resolve(driver.health);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      driver.off("health", on);
-      reject(new Error(`health never matched within ${ms} ms; last ${JSON.stringify(driver.health)}`));
-    }, ms);
-    const on = (h: Health) => {
-      if (!match(h)) return;
-      clearTimeout(timer);
-      driver.off("health", on);
-      resolve(h);
-    };
-    driver.on("health", on);
-  });
-}
 
 const actx = (ms = 10_000): ActionContext => ({ signal: new AbortController().signal, deadline: Date.now() + ms });
 

@@ -6,11 +6,8 @@
  * deadline; `unreachable`/`transport_closed` when the transport leaves `open`; `fault`/`bad_config`
  * for options that can never work. Emitted on change only.
  */
-import { EventEmitter } from "node:events";
-import { openWithin } from "../transport/open-within.js";
-import type {
-  ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger,
-} from "../types.js";
+import { DriverBase } from "../lifecycle.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Logger } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
 import { buildActions, type CameraStatePatch } from "./actions.js";
@@ -50,21 +47,16 @@ interface Running {
   detach: () => void;
 }
 
-export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implements Driver<ViscaState> {
+export class ViscaDriver extends DriverBase<ViscaState, Running> implements Driver<ViscaState> {
   readonly kind = "camera" as const;
   readonly protocol = "visca";
   readonly actions: ActionTable;
   readonly stateFields = Object.keys(initialState()) as readonly (keyof ViscaState)[];
-  private currentHealth: Health = { status: "unknown" };
   private state: ViscaState = initialState();
   private lastEmitted = "";
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
   private linkOpen = false;
   private needsHandshake = true;
   private handshaking: Promise<void> | null = null;
-  private polling: Promise<ViscaState> | null = null;
-  private linkUpRun: Promise<void> | null = null;
   private garble = { lastReportAt: -Infinity, suppressed: 0 };
   private lastUnmatchedAt = -Infinity;
 
@@ -73,20 +65,8 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
     this.actions = buildActions({ exec: (cmd, ctx) => this.exec(cmd, ctx), update: (p) => this.update(p) });
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let options: ViscaOptions;
-    try {
-      options = parseViscaOptions(ctx.options);
-    } catch (e) {
-      const err = e as DeviceError;
-      this.setHealth({ status: "fault", code: "bad_config", message: err.message });
-      throw err;
-    }
+    const options = this.startOptions(ctx, parseViscaOptions);
     const log = ctx.logger.child({ driver: "visca", transport: ctx.transport.description });
     const clock = ctx.clock;
     const link = createLink(ctx.transport, {
@@ -116,17 +96,7 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
         this.emitEvent({ type: "unmatched_reply", data: { reply: describeReply(r) } });
       },
     });
-    const onData = (chunk: Buffer) => link.receive(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, (chunk) => link.receive(chunk), (s) => this.onStatus(s));
     this.run = { ctx, options, log, clock, link, correlator, detach };
     this.stopping = null;
     this.needsHandshake = true;
@@ -136,37 +106,18 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
       this.markLinkOpen();
       await this.linkUp();
     } else {
-      this.setHealth({ status: "unreachable", code: "transport_closed", message: `${ctx.transport.description} not open` });
-      log.warn({ state: ctx.transport.state }, "transport not open yet; the driver waits for it");
+      this.waitForTransport();
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      r.correlator.clear(new DeviceError("cancelled", "driver stopped"));
-      r.link.reset();
-      this.linkOpen = false;
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: errMessage(e) }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    r.correlator.clear(new DeviceError("cancelled", "driver stopped"));
+    r.link.reset();
+    this.linkOpen = false;
   }
 
   poll(): Promise<ViscaState> {
-    if (!this.polling) {
-      this.polling = this.doPoll().finally(() => {
-        this.polling = null;
-      });
-    }
-    return this.polling;
+    return this.pollOnce(() => this.doPoll());
   }
 
   // ---- internals ----
@@ -266,27 +217,7 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
 
   /** Handshake + first poll after the link opens. Never rejects: the outcome lands in health. */
   private linkUp(): Promise<void> {
-    if (!this.linkUpRun) {
-      this.linkUpRun = this.poll()
-        .then(() => undefined)
-        .catch((e: unknown) => {
-          this.run?.log.warn({ err: errMessage(e), code: (e as DeviceError).code }, "no contact with the camera");
-        })
-        .finally(() => {
-          this.linkUpRun = null;
-        });
-    }
-    return this.linkUpRun;
-  }
-
-  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
-  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
-    const r = this.run!;
-    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
-      r.log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
+    return this.firstPoll("the camera");
   }
 
   private onStatus(s: TransportStatus): void {
@@ -300,9 +231,7 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
     this.linkOpen = false;
     r.correlator.clear(new DeviceError("not_connected", `transport ${s.state}`));
     r.link.reset();
-    const message = s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}`;
-    r.log.warn({ state: s.state, error: s.error }, "transport left open");
-    this.setHealth({ status: "unreachable", code: "transport_closed", message });
+    this.linkLost(s);
   }
 
   /** Returns true when the link was not open before. */
@@ -356,33 +285,10 @@ export class ViscaDriver extends EventEmitter<DriverEvents<ViscaState>> implemen
     return { ...this.state };
   }
 
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    if (h.status === this.currentHealth.status && h.code === this.currentHealth.code) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
-  private emitEvent(ev: DriverEvent): void {
-    this.emit("event", ev);
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") {
-      throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    }
-    return r;
-  }
 }
 
 function describeReply(r: ViscaReply): Record<string, unknown> {
   if (r.type === "inquiry") return { type: r.type, data: r.data.toString("hex") };
   if (r.type === "unknown") return { type: r.type, frame: r.frame.toString("hex") };
   return { ...r };
-}
-
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

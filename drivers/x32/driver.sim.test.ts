@@ -4,28 +4,14 @@
  * Real time (real sockets); every wait is on an event and bounded.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { actionContext, healthBecomes, startDriver, type DriverFixture, type StartedDriver } from "../conformance.js";
+import { actionContext, healthBecomes, nextEmitted, startDriver, type DriverFixture, type StartedDriver } from "../conformance.js";
 import { startX32Simulator, type X32ServerHandle } from "../../simulators/x32/index.js";
 import { X32Driver, type X32State } from "./driver.js";
 
 const CHANNELS = { mics: { path: "/ch/01" }, program: { path: "/main/st" } };
 
 /** Resolves with the first state (the driver's `state` event) that matches, failing after `ms`. */
-function stateBecomes(d: StartedDriver["driver"], match: (s: X32State) => boolean, ms = 5000): Promise<X32State> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      d.off("state", on);
-      reject(new Error(`state never matched within ${ms} ms`));
-    }, ms);
-    const on = (s: Record<string, unknown>): void => {
-      if (!match(s as X32State)) return;
-      clearTimeout(timer);
-      d.off("state", on);
-      resolve(s as X32State);
-    };
-    d.on("state", on);
-  });
-}
+const stateBecomes = (d: StartedDriver["driver"], match: (s: X32State) => boolean, ms = 5000): Promise<X32State> => nextEmitted(d, "state", match, ms);
 
 /** Resolves on the simulator's next (re)subscription of this kind, failing after `ms`. */
 function subscribed(sim: X32ServerHandle, kind: "xremote" | "meters", ms = 5000): Promise<string> {

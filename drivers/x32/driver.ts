@@ -11,9 +11,8 @@
  * `unreachable`/`transport_closed` when the socket leaves `open`; `degraded`/`device_error` when
  * the desk answers a set with another value; `fault`/`bad_config` for options that can never work.
  */
-import { EventEmitter } from "node:events";
-import { openWithin } from "../transport/open-within.js";
-import type { ActionContext, ActionTable, Clock, Driver, DriverContext, DriverEvent, DriverEvents, Health, Logger, TimerHandle } from "../types.js";
+import { DriverBase, errMessage } from "../lifecycle.js";
+import type { ActionContext, ActionTable, Clock, Driver, DriverContext, Logger, TimerHandle } from "../types.js";
 import { DeviceError } from "../types.js";
 import type { TransportStatus } from "../transport/types.js";
 import { buildActions } from "./actions.js";
@@ -41,20 +40,16 @@ interface Running {
   detach: () => void;
 }
 
-export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements Driver<X32State> {
+export class X32Driver extends DriverBase<X32State, Running> implements Driver<X32State> {
   readonly kind = "audio" as const;
   readonly protocol = "x32";
   readonly actions: ActionTable;
   readonly stateFields = STATE_FIELDS;
-  private currentHealth: Health = { status: "unknown" };
   private store: ThrottledState | null = null;
-  private run: Running | null = null;
-  private stopping: Promise<void> | null = null;
   private linkOpen = false;
   /** Set when contact was lost: subscriptions and values must be renewed on the next contact. */
   private resync = true;
   private linkUpRun: Promise<void> | null = null;
-  private polling: Promise<X32State> | null = null;
   private tickTimer: TimerHandle | null = null;
   private garble = { lastReportAt: -Infinity, suppressed: 0 };
 
@@ -71,35 +66,14 @@ export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements D
     }));
   }
 
-  get health(): Health {
-    return { ...this.currentHealth };
-  }
-
   async start(ctx: DriverContext): Promise<void> {
-    if (this.run) throw new DeviceError("internal", "driver already started");
-    let options: X32Options;
-    try {
-      options = parseX32Options(ctx.options);
-    } catch (e) {
-      this.setHealth({ status: "fault", code: "bad_config", message: (e as Error).message });
-      throw e;
-    }
+    const options = this.startOptions(ctx, parseX32Options);
     const log = ctx.logger.child({ driver: "x32", transport: ctx.transport.description });
     const clock = ctx.clock;
     const strips = new StripTable(options.channels);
     this.store = new ThrottledState(strips.names, clock, options.pushIntervalMs, (s) => this.emit("state", s));
     const queries = new QueryBook(clock, (address) => this.send(queryMessage(address)));
-    const onData = (chunk: Buffer) => this.onData(chunk);
-    const onStatus = (s: TransportStatus) => this.onStatus(s);
-    const onAbort = () => void this.stop();
-    ctx.transport.on("data", onData);
-    ctx.transport.on("status", onStatus);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    const detach = () => {
-      ctx.transport.off("data", onData);
-      ctx.transport.off("status", onStatus);
-      ctx.signal.removeEventListener("abort", onAbort);
-    };
+    const detach = this.listen(ctx, (chunk) => this.onData(chunk), (s) => this.onStatus(s));
     this.run = { ctx, options, log, clock, queries, strips, detach };
     this.stopping = null;
     this.resync = true;
@@ -110,38 +84,21 @@ export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements D
       this.markLinkOpen();
       await this.linkUp();
     } else {
-      this.setHealth({ status: "unreachable", code: "transport_closed", message: `${ctx.transport.description} not open` });
-      log.warn({ state: ctx.transport.state }, "UDP socket not open yet; the driver waits for it");
+      this.waitForTransport("UDP socket");
     }
     this.scheduleTick();
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const r = this.run;
-    if (!r) return;
-    this.stopping = (async () => {
-      r.detach();
-      if (this.tickTimer !== null) r.clock.clearTimeout(this.tickTimer);
-      this.tickTimer = null;
-      this.store?.stop();
-      r.queries.clear(new DeviceError("cancelled", "driver stopped"));
-      this.linkOpen = false;
-      try {
-        await r.ctx.transport.close();
-      } catch (e) {
-        r.log.warn({ err: errMessage(e) }, "transport close failed");
-      }
-      this.run = null;
-    })();
-    return this.stopping;
+  protected release(r: Running): void {
+    if (this.tickTimer !== null) r.clock.clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    this.store?.stop();
+    r.queries.clear(new DeviceError("cancelled", "driver stopped"));
+    this.linkOpen = false;
   }
 
   poll(): Promise<X32State> {
-    this.polling ??= this.doPoll().finally(() => {
-      this.polling = null;
-    });
-    return this.polling;
+    return this.pollOnce(() => this.doPoll());
   }
 
   // ---- contact, subscriptions, polling ----
@@ -303,16 +260,6 @@ export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements D
     this.emitEvent({ type: "garbled_packet", message: `malformed OSC (${error.code}: ${error.message})`, data });
   }
 
-  /** Waits for the transport's first open, bounded (drivers/transport/open-within.ts). */
-  private waitOpen(timeoutMs: number): Promise<"open" | "timeout"> {
-    const r = this.run!;
-    return openWithin(r.ctx.transport, r.clock, timeoutMs, async (message) => {
-      r.log.error({ err: message }, "transport cannot open");
-      this.setHealth({ status: "fault", code: "bad_config", message });
-      await this.stop();
-    });
-  }
-
   private onStatus(s: TransportStatus): void {
     const r = this.run;
     if (!r) return;
@@ -324,9 +271,7 @@ export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements D
     this.linkOpen = false;
     this.resync = true;
     r.queries.clear(new DeviceError("not_connected", `transport ${s.state}`));
-    const message = s.error ? `${s.error.code}: ${s.error.message}` : `transport ${s.state}`;
-    r.log.warn({ state: s.state, error: s.error }, "transport left open");
-    this.setHealth({ status: "unreachable", code: "transport_closed", message });
+    this.linkLost(s);
   }
 
   private markLinkOpen(): boolean {
@@ -351,27 +296,4 @@ export class X32Driver extends EventEmitter<DriverEvents<X32State>> implements D
     return s;
   }
 
-  private setHealth(h: Health): void {
-    if (this.currentHealth.status === "fault" && this.currentHealth.code === "bad_config" && h.status !== "fault") return;
-    if (h.status === this.currentHealth.status && h.code === this.currentHealth.code) return;
-    this.currentHealth = h;
-    this.emit("health", { ...h });
-  }
-
-  private emitEvent(ev: DriverEvent): void {
-    this.emit("event", ev);
-  }
-
-  private requireOpen(): Running {
-    const r = this.run;
-    if (!r || this.stopping) throw new DeviceError("not_connected", "driver not started");
-    if (r.ctx.transport.state !== "open") {
-      throw new DeviceError("not_connected", `${r.ctx.transport.description} is ${r.ctx.transport.state}`);
-    }
-    return r;
-  }
-}
-
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -12,6 +12,7 @@ import { SimulatedMcu, type NumberBehaviour } from "../codec-mcu/mcu.js";
 import { CiscoCodec } from "./model.js";
 import type { CodecShell } from "./shell.js";
 import { startSerialLink, startSshLink, startTcpLink, type CodecLink } from "./links.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { CiscoCodec, type SimCall } from "./model.js";
 export { CodecShell, GARBAGE } from "./shell.js";
@@ -84,19 +85,11 @@ export const CONTROL_HELP = `Cisco codec controls:
   sessions DEV N                  at most N sessions (SSH shells, telnet)
   volume DEV N | mute DEV on|off | standby DEV on|off   changed at the codec (touch panel): fed back`;
 
-export class CiscoSimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "CiscoSimulatorSpecError";
-  }
-}
+export class CiscoSimulatorSpecError extends SimulatorSpecError {}
 
 export async function startCiscoSimulator(spec: CiscoSimulatorSpec): Promise<CiscoSimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = ciscoSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) throw new CiscoSimulatorSpecError(`Cisco simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  const s = parsed.data;
+  const s = parseSpec(ciscoSimulatorSpecSchema, data, "Cisco simulator spec", CiscoSimulatorSpecError);
   const mcu = new SimulatedMcu({ clock, numbers: s.numbers as Record<string, NumberBehaviour>, otherwise: s.otherwise as NumberBehaviour, registered: s.registered, baseline: s.baseline });
   const codec = new CiscoCodec({ clock, mcu, ...s });
   const users: Record<string, string> = { [s.username]: s.password };

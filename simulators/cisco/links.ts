@@ -5,10 +5,10 @@
  * unplug and reboot end the SSH and telnet sessions (their feedback with them); the RS-232 session
  * outlives a pulled cable, as a real console does, and is logged out by a reboot.
  */
-import net from "node:net";
 import type { Clock } from "../../drivers/types.js";
 import { startSerialLine } from "../serial-endpoint.js";
 import { startSshEndpoint, type SshEndpoint } from "../ssh-endpoint.js";
+import { startTcpListener } from "../tcp-endpoint.js";
 import type { ErrorSink } from "../serial-endpoint.js";
 import type { CiscoCodec } from "./model.js";
 import { CodecShell } from "./shell.js";
@@ -129,90 +129,65 @@ const IAC = 0xff;
 export const TELNET_OPENING = Buffer.from([IAC, 0xfd, 0x18, IAC, 0xfd, 0x20, IAC, 0xfd, 0x23, IAC, 0xfd, 0x27]);
 
 export async function startTcpLink(d: LinkDeps, host: string, port: number): Promise<CodecLink> {
-  const sockets = new Map<net.Socket, CodecShell>();
-  let server: net.Server | undefined;
-  let bound = port;
   let booting = false;
-
-  function onConnection(socket: net.Socket): void {
-    socket.on("error", (err) => d.errors.add(err, "telnet socket error"));
-    if (booting) return void socket.destroy();
-    if (sockets.size >= d.maxSessions) {
-      socket.end("Maximum number of sessions reached\r\n"); // Security Session MaxTotalSessions [A]
-      return;
-    }
-    const shell = new CodecShell({ codec: d.codec, link: "tcp", write: (t) => socket.destroyed || socket.write(t), end: () => socket.end(), users: d.users, loggedIn: false, maxFeedback: d.maxFeedback, onRefusedLogin: d.onRefusedLogin });
-    sockets.set(socket, shell);
-    d.onShell(shell);
-    let iac: "data" | "iac" | "opt" | "sb" | "sb-iac" = "data";
-    socket.on("data", (chunk: Buffer) => {
-      const data: number[] = [];
-      for (const b of chunk) {
-        if (iac === "data") b === IAC ? (iac = "iac") : data.push(b);
-        else if (iac === "iac") iac = b >= 0xfb && b <= 0xfe ? "opt" : b === 0xfa ? "sb" : "data";
-        else if (iac === "opt") iac = "data";
-        else if (iac === "sb") iac = b === IAC ? "sb-iac" : "sb";
-        else iac = b === 0xf0 ? "data" : "sb";
+  const listener = await startTcpListener({
+    host,
+    port,
+    errors: d.errors,
+    label: "telnet",
+    onConnection(socket, open) {
+      if (booting) {
+        socket.destroy();
+        return false;
       }
-      if (data.length > 0) guard(d.errors, () => shell.data(Buffer.from(data)));
-    });
-    socket.once("close", () => {
-      sockets.delete(socket);
-      shell.close();
-    });
-    socket.write(TELNET_OPENING);
-    shell.prompt();
-  }
-
-  async function listen(): Promise<void> {
-    const s = net.createServer(onConnection);
-    s.on("error", (err) => d.errors.add(err, "telnet server error"));
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen({ host, port: bound }, () => {
-        s.off("error", reject);
-        resolve();
+      if (open >= d.maxSessions) {
+        socket.end("Maximum number of sessions reached\r\n"); // Security Session MaxTotalSessions [A]
+        return false;
+      }
+      const shell = new CodecShell({ codec: d.codec, link: "tcp", write: (t) => socket.destroyed || socket.write(t), end: () => socket.end(), users: d.users, loggedIn: false, maxFeedback: d.maxFeedback, onRefusedLogin: d.onRefusedLogin });
+      d.onShell(shell);
+      let iac: "data" | "iac" | "opt" | "sb" | "sb-iac" = "data";
+      socket.on("data", (chunk: Buffer) => {
+        const data: number[] = [];
+        for (const b of chunk) {
+          if (iac === "data") b === IAC ? (iac = "iac") : data.push(b);
+          else if (iac === "iac") iac = b >= 0xfb && b <= 0xfe ? "opt" : b === 0xfa ? "sb" : "data";
+          else if (iac === "opt") iac = "data";
+          else if (iac === "sb") iac = b === IAC ? "sb-iac" : "sb";
+          else iac = b === 0xf0 ? "data" : "sb";
+        }
+        if (data.length > 0) guard(d.errors, () => shell.data(Buffer.from(data)));
       });
-    });
-    bound = (s.address() as net.AddressInfo).port;
-    server = s;
-  }
-
-  async function unplug(): Promise<void> {
-    const s = server;
-    server = undefined;
-    for (const sock of sockets.keys()) sock.destroy();
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-
-  await listen();
+      socket.once("close", () => shell.close());
+      socket.write(TELNET_OPENING);
+      shell.prompt();
+    },
+  });
   return {
     kind: "tcp",
     refusedLogins: 0,
     get port() {
-      return bound;
+      return listener.port;
     },
     devicePath: undefined,
     hostFingerprint: undefined,
     get plugged() {
-      return server !== undefined;
+      return listener.plugged;
     },
     get sessions() {
-      return sockets.size;
+      return listener.connections;
     },
-    unplug,
-    replug: async () => {
-      if (!server && !booting) await listen();
-    },
+    unplug: () => listener.unplug(),
+    replug: () => (booting ? Promise.resolve() : listener.replug()),
     async rebooting() {
       booting = true;
-      await unplug();
+      await listener.unplug();
     },
     async booted() {
       booting = false;
-      if (!server) await listen();
+      await listener.replug();
     },
-    close: unplug,
+    close: () => listener.close(),
   };
 }
 

@@ -154,4 +154,26 @@ describe("the Cisco simulator on telnet", () => {
     expect(JSON.parse(await c.until("\r\n}\r\n"))).toMatchObject({ Event: { CallDisconnect: { CallId: { Value: "1" }, CauseType: { Value: "RemoteDisconnect" } } } });
     expect(JSON.parse(await c.until("\r\n}\r\n"))).toEqual({ Status: { Call: [{ id: "1", ghost: "True" }] } });
   });
+
+  it("a full codec turns the next session away; a reboot cuts the session and listens again only once booted", async () => {
+    const clock = fakeClock();
+    const s = await sim(clock, { maxSessions: 1 });
+    const c = await connect(s.port!);
+    await c.until("login: ");
+    const extra = await connect(s.port!);
+    await extra.until("Maximum number of sessions reached\r\n");
+    expect(s.link.sessions).toBe(1);
+
+    expect(s.control("reboot", ["1000"])).toBe("rebooting; back in 1000 ms");
+    await expect.poll(() => s.link.plugged).toBe(false);
+    await expect.poll(() => s.link.sessions).toBe(0);
+    await s.replug(); // a replug while it boots changes nothing
+    expect(s.link.plugged).toBe(false);
+    await expect(connect(s.port!)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+
+    await clock.tickAsync(1000);
+    await expect.poll(() => s.link.plugged).toBe(true);
+    const again = await connect(s.port!);
+    await again.until("login: ");
+  });
 });

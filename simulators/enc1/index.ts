@@ -13,6 +13,7 @@ import { ErrorLog } from "./errors.js";
 import { SIM_STATES } from "./lines.js";
 import { startSerialEndpoint } from "./serial.js";
 import { startTcpEndpoint } from "./tcp.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { Enc1Device, DEFAULT_GARBAGE, type Enc1Faults, type Enc1DeviceOptions } from "./device.js";
 export { CONTROL_HELP } from "./control.js";
@@ -57,22 +58,12 @@ export interface Enc1SimHandle extends SimHandle {
   readonly controlHelp: string;
 }
 
-export class Enc1SimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "Enc1SimulatorSpecError";
-  }
-}
+export class Enc1SimulatorSpecError extends SimulatorSpecError {}
 
 /** Starts a simulated encryptor. Rejects with Enc1SimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startEnc1Simulator(spec: Enc1SimulatorSpec): Promise<Enc1SimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = enc1SimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new Enc1SimulatorSpecError(`ENC/1 simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  }
-  const s = parsed.data;
+  const s = parseSpec(enc1SimulatorSpecSchema, data, "ENC/1 simulator spec", Enc1SimulatorSpecError);
   const device = new Enc1Device({
     clock, state: s.state, selftestMs: s.selftestMs, heartbeatMs: s.heartbeatMs, statusEveryMs: s.statusEveryMs, model: s.model, firmware: s.firmware,
   });

@@ -3,7 +3,8 @@
  * heartbeats, status and alarm lines; a query is answered on the connection that asked.
  * Unplug closes the listener and every connection; replug listens again on the same port.
  */
-import net from "node:net";
+import type { Socket } from "node:net";
+import { startTcpListener } from "../tcp-endpoint.js";
 import type { Enc1Device } from "./device.js";
 import type { ErrorLog } from "./errors.js";
 
@@ -17,78 +18,28 @@ export interface TcpEndpoint {
 }
 
 export async function startTcpEndpoint(device: Enc1Device, host: string, port: number, errors: ErrorLog): Promise<TcpEndpoint> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let boundPort = port;
+  const sockets = new Set<Socket>();
 
   device.sink = (bytes, to) => {
-    const targets = to === undefined ? [...sockets] : sockets.has(to as net.Socket) ? [to as net.Socket] : [];
+    const targets = to === undefined ? [...sockets] : sockets.has(to as Socket) ? [to as Socket] : [];
     for (const s of targets) if (!s.destroyed) s.write(bytes);
   };
 
-  function onConnection(socket: net.Socket): void {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on("error", (err) => errors.add(err, "socket error"));
-    socket.once("close", () => sockets.delete(socket));
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        device.receive(chunk, socket);
-      } catch (err) {
-        errors.add(err, "device failed on a request"); // a model bug must not take the process down
-      }
-    });
-  }
-
-  async function listen(): Promise<void> {
-    const s = net.createServer(onConnection);
-    s.on("error", (err) => errors.add(err, "server error"));
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen({ host, port: boundPort }, () => {
-        s.off("error", reject);
-        resolve();
+  return startTcpListener({
+    host,
+    port,
+    errors,
+    onConnection(socket) {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      socket.on("data", (chunk: Buffer) => {
+        try {
+          device.receive(chunk, socket);
+        } catch (err) {
+          errors.add(err, "device failed on a request"); // a model bug must not take the process down
+        }
       });
-    });
-    boundPort = (s.address() as net.AddressInfo).port;
-    server = s;
-  }
-
-  async function unplug(): Promise<void> {
-    const s = server;
-    server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    await Promise.all(
-      [...sockets].map((sock) => new Promise<void>((resolve) => {
-        if (sock.destroyed) return resolve();
-        sock.once("close", () => resolve());
-        sock.destroy();
-      })),
-    );
-    device.resetInput();
-    await closed;
-  }
-
-  await listen();
-  let closing: Promise<void> | undefined;
-  return {
-    get port() {
-      return boundPort;
     },
-    get plugged() {
-      return server !== undefined;
-    },
-    get connections() {
-      return sockets.size;
-    },
-    unplug,
-    async replug() {
-      if (server !== undefined) return;
-      await listen();
-    },
-    close() {
-      closing ??= unplug();
-      return closing;
-    },
-  };
+    onDrop: () => device.resetInput(),
+  });
 }

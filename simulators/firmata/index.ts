@@ -8,6 +8,7 @@ import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
 import type { FirmataBoard, FirmataFaults } from "./board.js";
 import { startSerialBoard } from "./serial.js";
 import { SENSOR_MV } from "./uno.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { FirmataBoard, FIRMWARE_NAME, MALFORMED_SYSEX, analogPin, type FirmataFaults, type FirmataBoardEvents } from "./board.js";
 export { celsiusToRaw, unoCapabilities, unoAnalogMapping, UNO_PIN_COUNT } from "./uno.js";
@@ -44,13 +45,7 @@ export interface FirmataSimHandle extends SimHandle {
   readonly controlHelp: string;
 }
 
-export class SimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "SimulatorSpecError";
-  }
-}
+export { SimulatorSpecError };
 
 export const CONTROL_HELP = [
   "  temp DEV PIN CELSIUS [MODEL]  analog sensor reading (A0..A5; LM35 10 mV/°C, TMP36 500 mV + 10 mV/°C, 5 V ref)",
@@ -63,11 +58,7 @@ export const CONTROL_HELP = [
 /** Starts a simulated Firmata board. Rejects with SimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startFirmataSimulator(spec: FirmataSimulatorSpec): Promise<FirmataSimHandle> {
   const { clock, logger, ...data } = spec;
-  const parsed = firmataSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new SimulatorSpecError(`Firmata simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  }
-  const s = parsed.data;
+  const s = parseSpec(firmataSimulatorSpecSchema, data, "Firmata simulator spec");
   const sim = await startSerialBoard({
     devicePath: s.devicePath,
     baudRate: s.baudRate,

@@ -10,6 +10,7 @@ import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
 import { SIM_MODELS, type NovastarController, type NovastarFaults } from "./controller.js";
 import { startSerialController } from "./serial.js";
 import { startTcpController } from "./tcp.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { NovastarController, SIM_MODELS, type ControllerOptions, type NovastarFaults } from "./controller.js";
 
@@ -65,26 +66,17 @@ export const CONTROL_HELP = [
   "  wrongserial DEV on|off       replies with the wrong serial number",
 ].join("\n");
 
-export class SimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "SimulatorSpecError";
-  }
-}
+export { SimulatorSpecError };
 
 /** Starts a simulated NovaStar controller. Rejects with SimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startNovastarSimulator(spec: NovastarSimulatorSpec): Promise<NovastarSimHandle> {
   const { clock, logger, ...data } = spec;
-  const parsed = novastarSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new SimulatorSpecError(`NovaStar simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  }
+  const parsed = parseSpec(novastarSimulatorSpecSchema, data, "NovaStar simulator spec");
   const runtime = { ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) };
-  const { link: _link, ...rest } = parsed.data;
+  const { link: _link, ...rest } = parsed;
   const opts = { ...stripUndefined(rest), ...runtime };
   try {
-    if (parsed.data.link === "tcp") {
+    if (parsed.link === "tcp") {
       const h = await startTcpController(opts as Parameters<typeof startTcpController>[0]);
       return withControl(h, { port: h.port });
     }

@@ -4,9 +4,10 @@
  * listener and every connection (the agent sees the peer vanish, then connection refused);
  * `replug` listens again on the same port.
  */
-import net from "node:net";
+import type { Socket } from "node:net";
 import type { Logger } from "../../drivers/types.js";
 import { NovaFrameSplitter } from "../../drivers/novastar/framer.js";
+import { startTcpListener } from "../tcp-endpoint.js";
 import { NovastarController, type ControllerOptions, type NovastarFaults } from "./controller.js";
 import { ErrorLog } from "./errors.js";
 
@@ -35,20 +36,13 @@ export async function startTcpController(options: TcpControllerOptions): Promise
   const host = options.host ?? "127.0.0.1";
   const controller = new NovastarController(options);
   const errors = new ErrorLog(options.logger, { sim: "novastar", link: `tcp:${host}:${options.port}` });
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = options.port;
   let badRequests = 0;
 
-  function onConnection(socket: net.Socket): void {
-    sockets.add(socket);
-    socket.setNoDelay(true);
+  function onConnection(socket: Socket): void {
     const framer = new NovaFrameSplitter("request");
     framer.onBad = (_bytes, reason) => {
       if (reason === "checksum") badRequests++;
     };
-    socket.on("error", (err) => errors.add(err, "socket error"));
-    socket.on("close", () => sockets.delete(socket));
     socket.on("data", (chunk: Buffer) => {
       for (const req of framer.push(chunk)) {
         try {
@@ -63,37 +57,14 @@ export async function startTcpController(options: TcpControllerOptions): Promise
     });
   }
 
-  async function listen(): Promise<void> {
-    const s = net.createServer(onConnection);
-    s.on("error", (err) => errors.add(err, "server error"));
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen(port, host, () => {
-        s.off("error", reject);
-        resolve();
-      });
-    });
-    port = (s.address() as net.AddressInfo).port;
-    server = s;
-  }
-
-  async function unlisten(): Promise<void> {
-    const s = server;
-    server = undefined;
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    if (!s) return;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-
-  await listen();
+  const listener = await startTcpListener({ host, port: options.port, errors, onConnection });
   let closed: Promise<void> | undefined;
   return {
     controller,
     faults: controller.faults,
     host,
     get port() {
-      return port;
+      return listener.port;
     },
     get errors() {
       return errors.list;
@@ -101,20 +72,17 @@ export async function startTcpController(options: TcpControllerOptions): Promise
     get badRequests() {
       return badRequests;
     },
-    unplug: unlisten,
-    async replug() {
-      if (server) return;
-      await listen();
-    },
+    unplug: () => listener.unplug(),
+    replug: () => listener.replug(),
     close() {
       closed ??= (async () => {
         controller.close();
-        await unlisten();
+        await listener.close();
       })();
       return closed;
     },
     describe() {
-      return `novastar tcp ${host}:${port} model ${controller.model.modelId} ${server ? "plugged" : "unplugged"}`;
+      return `novastar tcp ${host}:${listener.port} model ${controller.model.modelId} ${listener.plugged ? "plugged" : "unplugged"}`;
     },
   };
 }

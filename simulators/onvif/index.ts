@@ -19,6 +19,7 @@ import { OnvifFaultControls, ONVIF_CONTROL_HELP, runControl } from "./faults.js"
 import { SERVICE_PATHS, type DeviceIdentity } from "./operations.js";
 import { OnvifHttpSide, type OnvifStats } from "./server.js";
 import { UsernameTokenVerifier } from "./wsse.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { passwordDigest } from "./wsse.js";
 export { PTZ_FAULTS } from "./soap.js";
@@ -125,20 +126,12 @@ const specSchema = onvifSimOptionsSchema.extend({
   port: z.number().int().min(0).max(65535).optional(),
 });
 
-export class OnvifSimSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "OnvifSimSpecError";
-  }
-}
+export class OnvifSimSpecError extends SimulatorSpecError {}
 
 /** Starts a simulated ONVIF camera. Rejects with OnvifSimSpecError (`bad_config`) for a bad spec. */
 export async function startOnvifSimulator(spec: OnvifSimSpec = {}): Promise<OnvifSimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = specSchema.safeParse(data);
-  if (!parsed.success) throw new OnvifSimSpecError(`ONVIF simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  const s = parsed.data;
+  const s = parseSpec(specSchema, data, "ONVIF simulator spec", OnvifSimSpecError);
   const host = s.host ?? "127.0.0.1";
   const ptz = s.ptz ?? true;
   const errors = new ErrorLog(logger, { sim: "onvif" });
@@ -271,9 +264,8 @@ export const startFromSite: StartFromSite = async (transport, options, runtime) 
   if (transport.path !== SERVICE_PATHS.device) {
     throw new Error(`ONVIF simulator: transport.path must be ${SERVICE_PATHS.device} (the ONVIF device service entry point), got ${transport.path}`);
   }
-  const parsed = onvifSimOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new OnvifSimSpecError(`simulator.options: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  return startOnvifSimulator({ ...parsed.data, host: transport.host, port: transport.port, ...runtime } as OnvifSimSpec);
+  const parsed = parseSpec(onvifSimOptionsSchema, options, "simulator.options", OnvifSimSpecError);
+  return startOnvifSimulator({ ...parsed, host: transport.host, port: transport.port, ...runtime } as OnvifSimSpec);
 };
 
 /** A stable UUID (name-based, SHA-1, version 5 layout) so the endpoint survives restarts. */

@@ -9,11 +9,11 @@
  *   tell), so its login and registrations survive unplug/replug. Output is paced at the baud rate.
  * - SSH: startSshEndpoint's server; the transport logged in, so the shell starts with the banner.
  */
-import net from "node:net";
 import type { Clock } from "../../drivers/types.js";
 import type { ErrorLog } from "../error-log.js";
 import { startSerialLine } from "../serial-endpoint.js";
 import { startSshEndpoint } from "../ssh-endpoint.js";
+import { startTcpListener } from "../tcp-endpoint.js";
 import type { ApiSession, PolyCodec } from "./codec.js";
 
 export interface Endpoint {
@@ -28,82 +28,27 @@ export interface TcpEndpoint extends Endpoint {
 }
 
 export async function startTcp(codec: PolyCodec, host: string, port: number, errors: ErrorLog): Promise<TcpEndpoint> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let bound = port;
-
-  function onConnection(socket: net.Socket): void {
-    socket.on("error", (err) => errors.add(err, "socket error"));
-    if (sockets.size >= codec.maxSessions) {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    const session = codec.openSession({
-      kind: "tcp",
-      write: (text) => {
-        if (!socket.destroyed) socket.write(text, "latin1");
-      },
-      close: () => socket.end(),
-    });
-    socket.on("data", (chunk: Buffer) => guarded(errors, () => session.input(chunk)));
-    socket.once("close", () => {
-      sockets.delete(socket);
-      codec.closeSession(session);
-    });
-    codec.greet(session);
-  }
-
-  async function listen(): Promise<void> {
-    const s = net.createServer(onConnection);
-    s.on("error", (err) => errors.add(err, "server error"));
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen({ host, port: bound }, () => {
-        s.off("error", reject);
-        resolve();
+  return startTcpListener({
+    host,
+    port,
+    errors,
+    onConnection(socket, open) {
+      if (open >= codec.maxSessions) {
+        socket.destroy();
+        return false;
+      }
+      const session = codec.openSession({
+        kind: "tcp",
+        write: (text) => {
+          if (!socket.destroyed) socket.write(text, "latin1");
+        },
+        close: () => socket.end(),
       });
-    });
-    bound = (s.address() as net.AddressInfo).port;
-    server = s;
-  }
-
-  async function unplug(): Promise<void> {
-    const s = server;
-    server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    await Promise.all(
-      [...sockets].map(
-        (sock) =>
-          new Promise<void>((resolve) => {
-            if (sock.destroyed) return resolve();
-            sock.once("close", () => resolve());
-            sock.destroy();
-          }),
-      ),
-    );
-    await closed;
-  }
-
-  await listen();
-  let closing: Promise<void> | undefined;
-  return {
-    get port() {
-      return bound;
+      socket.on("data", (chunk: Buffer) => guarded(errors, () => session.input(chunk)));
+      socket.once("close", () => codec.closeSession(session));
+      codec.greet(session);
     },
-    get plugged() {
-      return server !== undefined;
-    },
-    unplug,
-    async replug() {
-      if (server === undefined) await listen();
-    },
-    close() {
-      closing ??= unplug();
-      return closing;
-    },
-  };
+  });
 }
 
 export interface SerialEndpoint extends Endpoint {

@@ -13,6 +13,7 @@ import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
 import { PolyCodec } from "./codec.js";
 import { startSerial, startSsh, startTcp, type Endpoint } from "./endpoints.js";
 import { CONTROL_HELP, runControl } from "./controls.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { PolyCodec, ApiSession, EOL, SSH_PROMPT, causeCode } from "./codec.js";
 export { CONTROL_HELP } from "./controls.js";
@@ -76,20 +77,12 @@ export interface PolySimHandle extends SimHandle {
   readonly controlHelp: string;
 }
 
-export class PolySimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "PolySimulatorSpecError";
-  }
-}
+export class PolySimulatorSpecError extends SimulatorSpecError {}
 
 /** Starts a simulated Poly codec. Rejects with PolySimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startPolySimulator(spec: PolySimulatorSpec): Promise<PolySimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = polySimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) throw new PolySimulatorSpecError(`Poly simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  const s = parsed.data;
+  const s = parseSpec(polySimulatorSpecSchema, data, "Poly simulator spec", PolySimulatorSpecError);
   const mcu = new SimulatedMcu({ clock, numbers: s.numbers as Record<string, NumberBehaviour>, otherwise: s.otherwise as NumberBehaviour, registered: s.registered, baseline: s.baseline });
   const codec = new PolyCodec(clock, mcu, { ...s }, s.maxSessions);
   const where = s.link === "serial" ? `serial:${s.devicePath}` : `${s.link}:${s.host}:${s.port}`;

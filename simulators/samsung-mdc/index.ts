@@ -13,6 +13,7 @@ import { HOT_C, type MdcDisplay } from "./display.js";
 import { ErrorLog } from "./errors.js";
 import { startSerialEndpoint } from "./serial.js";
 import { startTcpEndpoint } from "./tcp.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { MdcChain, DEFAULT_GARBAGE, type MdcFaults } from "./chain.js";
 export { MdcDisplay, HOT_C, NORMAL_C, NAK_NOT_NOW, NAK_NOT_UNDERSTOOD, type DisplayFaults } from "./display.js";
@@ -81,22 +82,12 @@ export const CONTROL_HELP = `MDC display controls (ID: one display id; absent = 
   nakstorm DEV on|off         every display NAKs every command
   secured DEV on|off          TCP only: greet with MDCSTART<<TLS>> like secured-protocol firmware`;
 
-export class MdcSimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "MdcSimulatorSpecError";
-  }
-}
+export class MdcSimulatorSpecError extends SimulatorSpecError {}
 
 /** Starts a simulated MDC chain. Rejects with MdcSimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startSamsungMdcSimulator(spec: MdcSimulatorSpec): Promise<MdcSimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = mdcSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new MdcSimulatorSpecError(`MDC simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  }
-  const s = parsed.data;
+  const s = parseSpec(mdcSimulatorSpecSchema, data, "MDC simulator spec", MdcSimulatorSpecError);
   const displays = s.displays.map((d) => (typeof d === "number" ? { id: d } : stripUndefined(d)));
   if (new Set(displays.map((d) => d.id)).size !== displays.length) {
     throw new MdcSimulatorSpecError("MDC simulator spec: displays: two displays share one id");

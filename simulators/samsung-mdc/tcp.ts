@@ -5,8 +5,9 @@
  * MDC requests get no answer. Unplug closes the listener and every connection; replug listens
  * again on the same port.
  */
-import net from "node:net";
+import type { Socket } from "node:net";
 import { MdcFrameSplitter } from "../../drivers/samsung-mdc/framer.js";
+import { startTcpListener } from "../tcp-endpoint.js";
 import type { MdcChain } from "./chain.js";
 import type { ErrorLog } from "./errors.js";
 
@@ -25,16 +26,9 @@ export interface TcpEndpoint {
 }
 
 export async function startTcpEndpoint(chain: MdcChain, host: string, port: number, errors: ErrorLog): Promise<TcpEndpoint> {
-  const sockets = new Set<net.Socket>();
   let secured = false;
-  let server: net.Server | undefined;
-  let boundPort = port;
 
-  function onConnection(socket: net.Socket): void {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on("error", (err) => errors.add(err, "socket error"));
-    socket.once("close", () => sockets.delete(socket));
+  function onConnection(socket: Socket): void {
     if (secured) {
       socket.write(SECURED_BANNER);
       socket.on("data", () => undefined); // waits for a TLS ClientHello that a plain client never sends
@@ -54,50 +48,16 @@ export async function startTcpEndpoint(chain: MdcChain, host: string, port: numb
     });
   }
 
-  async function listen(): Promise<void> {
-    const s = net.createServer(onConnection);
-    s.on("error", (err) => errors.add(err, "server error"));
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen({ host, port: boundPort }, () => {
-        s.off("error", reject);
-        resolve();
-      });
-    });
-    boundPort = (s.address() as net.AddressInfo).port;
-    server = s;
-  }
-
-  async function dropAll(): Promise<void> {
-    chain.cancelPending();
-    await Promise.all(
-      [...sockets].map((sock) => new Promise<void>((resolve) => {
-        if (sock.destroyed) return resolve();
-        sock.once("close", () => resolve());
-        sock.destroy();
-      })),
-    );
-  }
-
-  async function unplug(): Promise<void> {
-    const s = server;
-    server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    await dropAll();
-    await closed;
-  }
-
-  await listen();
-  let closing: Promise<void> | undefined;
+  const listener = await startTcpListener({ host, port, errors, onConnection, onDrop: () => chain.cancelPending() });
   return {
     get port() {
-      return boundPort;
+      return listener.port;
     },
     get plugged() {
-      return server !== undefined;
+      return listener.plugged;
     },
     get connections() {
-      return sockets.size;
+      return listener.connections;
     },
     get secured() {
       return secured;
@@ -106,16 +66,10 @@ export async function startTcpEndpoint(chain: MdcChain, host: string, port: numb
       if (on === secured) return;
       secured = on;
       // The display restarts its MDC server when the setting changes: clients must reconnect.
-      void dropAll();
+      void listener.drop();
     },
-    unplug,
-    async replug() {
-      if (server !== undefined) return;
-      await listen();
-    },
-    close() {
-      closing ??= unplug();
-      return closing;
-    },
+    unplug: () => listener.unplug(),
+    replug: () => listener.replug(),
+    close: () => listener.close(),
   };
 }

@@ -15,6 +15,7 @@ import { IF, PETH, TRAP } from "../../drivers/snmp-switch/oids.js";
 import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
 import { SwitchAgent, type SimUser } from "./agent.js";
 import { DET, SwitchModel, type PoeFault, type SimPort } from "./model.js";
+import { parseSpec } from "../spec.js";
 
 const userSchema = z.strictObject({
   name: z.string().min(1),
@@ -86,9 +87,7 @@ function defaultPorts(variant: string): Record<string, z.input<typeof portSchema
 
 export async function startSnmpSwitchSimulator(spec: SnmpSwitchSimSpec = {}): Promise<SnmpSwitchSimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = snmpSwitchSimSpecSchema.safeParse(data);
-  if (!parsed.success) throw new Error(`SNMP switch simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  const s = parsed.data;
+  const s = parseSpec(snmpSwitchSimSpecSchema, data, "SNMP switch simulator spec", Error);
   const communities = [...s.communities];
   if (s.communityFile !== undefined) communities.push(readFileSync(s.communityFile, "utf8").split(/\r?\n/)[0]!);
   const users: SimUser[] = s.users;

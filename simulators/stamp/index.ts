@@ -4,8 +4,10 @@
  * (loss, delay, jitter, reorder, duplicate, stranger, clean).
  */
 import { z } from "zod";
-import type { SimHandle, SimRuntime, StartFromSite } from "../types.js";
+import type { SimRuntime, StartFromSite } from "../types.js";
 import { startStampServer, type StampSimHandle } from "./server.js";
+import { siteHandle } from "../site-handle.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export type { StampSimHandle, StampSimStats, StampSimFaults } from "./server.js";
 
@@ -26,20 +28,13 @@ export const stampSimulatorSpecSchema = z.strictObject({
 
 export type StampSimulatorSpec = z.input<typeof stampSimulatorSpecSchema> & SimRuntime;
 
-export class StampSimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "StampSimulatorSpecError";
-  }
-}
+export class StampSimulatorSpecError extends SimulatorSpecError {}
 
 /** Starts a simulated reflector on UDP. Rejects with StampSimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startStampSimulator(spec: StampSimulatorSpec): Promise<StampSimHandle> {
   const { clock, logger, ...data } = spec;
-  const parsed = stampSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) throw new StampSimulatorSpecError(`STAMP simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  const s = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as typeof parsed.data;
+  const parsed = parseSpec(stampSimulatorSpecSchema, data, "STAMP simulator spec", StampSimulatorSpecError);
+  const s = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as typeof parsed;
   return startStampServer({ ...s, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
 }
 
@@ -94,19 +89,5 @@ export function runControl(sim: StampSimHandle, verb: string, args: readonly str
 export const startFromSite: StartFromSite = async (transport, options, runtime = {}) => {
   if (transport.type !== "udp") throw new StampSimulatorSpecError(`the STAMP simulator has no ${transport.type} link (udp only)`);
   const sim = await startStampSimulator({ host: transport.host, port: transport.port, ...options, ...runtime });
-  const handle: SimHandle = {
-    protocol: "stamp",
-    faults: sim.faults,
-    get errors() {
-      return sim.errors;
-    },
-    unplug: () => sim.unplug(),
-    replug: () => sim.replug(),
-    close: () => sim.close(),
-    describe: () => sim.describe(),
-    port: sim.port,
-    controlHelp: CONTROL_HELP,
-    control: (verb, args) => runControl(sim, verb, args),
-  };
-  return handle;
+  return siteHandle("stamp", sim, { controlHelp: CONTROL_HELP, control: (verb, args) => runControl(sim, verb, args) });
 };

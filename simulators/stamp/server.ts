@@ -22,6 +22,7 @@ import { ntpFromMs, SENDER_MIN_SIZE } from "../../drivers/stamp/codec.js";
 import { reflect } from "../../drivers/stamp/reflect.js";
 import type { Clock, Logger, TimerHandle } from "../../drivers/types.js";
 import type { CommonFaults } from "../types.js";
+import { startUdpEndpoint, type Peer, type UdpEndpoint } from "../udp-endpoint.js";
 import { ErrorLog } from "./errors.js";
 
 export interface StampSimOptions {
@@ -80,11 +81,6 @@ export interface StampSimHandle {
   describe(): string;
 }
 
-interface Peer {
-  address: string;
-  port: number;
-}
-
 /** Even spreading: `pct` % of calls answer true, at regular intervals. */
 class Share {
   private acc = 0;
@@ -120,7 +116,6 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
   const clock = options.clock ?? systemClock;
   const now = clock.preciseNow ? () => clock.preciseNow!() : () => clock.now();
   const host = options.host ?? "127.0.0.1";
-  let port = options.port;
   const errors = new ErrorLog(options.logger, { sim: "stamp", link: `udp:${host}:${options.port}` });
   const faults: StampSimFaults = {
     silent: false, garbage: false, slowMs: 0, stranger: false,
@@ -134,7 +129,7 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
   const rand = random(options.seed ?? 1);
   const timers = new Set<TimerHandle>();
   const events = new EventEmitter<{ received: [{ length: number; from: string }] }>();
-  let socket: dgram.Socket | undefined;
+  let udp: UdpEndpoint | undefined;
   let foreign: dgram.Socket | undefined;
   let held: { reply: Buffer; peer: Peer; twice: boolean; timer: TimerHandle } | undefined;
 
@@ -147,23 +142,19 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
     timers.add(t);
   };
 
-  function send(s: dgram.Socket | undefined, data: Buffer, peer: Peer): void {
-    if (s === undefined) return; // unplugged meanwhile: lost on the way
-    s.send(data, peer.port, peer.address, (err) => {
-      if (err) errors.add(err, "send failed");
-    });
-  }
+  /** From the reflector's port; unplugged meanwhile: lost on the way. */
+  const send = (data: Buffer, peer: Peer): void => udp?.send(data, peer);
 
   function deliver(reply: Buffer, peer: Peer, twice: boolean): void {
     if (faults.garbage) {
       stats.garbage++;
-      send(socket, GARBAGE, peer);
+      send(GARBAGE, peer);
     }
-    send(socket, reply, peer);
+    send(reply, peer);
     stats.reflected++;
     if (twice) {
       stats.duplicated++;
-      send(socket, reply, peer);
+      send(reply, peer);
     }
     if (faults.stranger) sendStrangers(reply, peer);
   }
@@ -172,10 +163,12 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
     const unknown = Buffer.from(reply);
     unknown.writeUInt32BE((reply.readUInt32BE(24) ^ 0x80000000) >>> 0, 24); // a sequence number never sent
     unknown.writeUInt32BE(unknown.readUInt32BE(24), 0);
-    send(socket, unknown, peer);
+    send(unknown, peer);
     stats.strangers++;
     foreign ??= dgram.createSocket("udp4").on("error", (err) => errors.add(err, "foreign socket error"));
-    send(foreign, reply, peer); // from another port
+    foreign.send(reply, peer.port, peer.address, (err) => {
+      if (err) errors.add(err, "send failed");
+    }); // from another port
     stats.strangers++;
   }
 
@@ -239,41 +232,21 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
     });
   }
 
-  async function bind(): Promise<void> {
-    const s = dgram.createSocket("udp4");
-    s.on("message", onMessage);
-    s.on("error", (err) => errors.add(err, "socket error"));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      s.once("error", onError);
-      s.bind(port, host, () => {
-        s.off("error", onError);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      s.close();
-      throw err;
-    });
-    port = s.address().port;
-    socket = s;
-  }
-
   async function unbind(): Promise<void> {
     for (const t of timers) clock.clearTimeout(t);
     timers.clear();
     if (held !== undefined) clock.clearTimeout(held.timer);
     held = undefined;
-    const s = socket;
-    socket = undefined;
-    if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
+    await ep.unplug();
   }
 
-  await bind();
+  const ep = await startUdpEndpoint({ host, port: options.port, errors, onMessage });
+  udp = ep;
   let closed: Promise<void> | undefined;
   return {
     faults, stats, host, events,
     get port() {
-      return port;
+      return ep.port;
     },
     get errors() {
       return errors.list;
@@ -283,7 +256,7 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
     },
     unplug: unbind,
     async replug() {
-      if (socket === undefined && closed === undefined) await bind();
+      if (closed === undefined) await ep.replug();
     },
     close() {
       closed ??= (async () => {
@@ -297,7 +270,7 @@ export async function startStampServer(options: StampSimOptions): Promise<StampS
     describe() {
       const f = faults;
       const path = `delay=${f.delayMs}ms jitter=${f.jitterMs}ms loss=${f.lossPct}% reorder=${f.reorderPct}% duplicate=${f.duplicatePct}%`;
-      return `stamp reflector udp ${host}:${port} ${socket === undefined ? "unplugged" : "listening"} ${path} reflected=${stats.reflected}`;
+      return `stamp reflector udp ${host}:${ep.port} ${ep.plugged ? "listening" : "unplugged"} ${path} reflected=${stats.reflected}`;
     },
   };
 }

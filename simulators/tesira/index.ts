@@ -11,6 +11,7 @@ import { TesiraDsp, type TesiraFaults } from "./dsp.js";
 import { ErrorLog } from "./errors.js";
 import { startSerialEndpoint } from "./serial.js";
 import { startTcpEndpoint } from "./tcp.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { TesiraDsp, BANNER, type TesiraFaults, type DspSession } from "./dsp.js";
 export { Block, DEFAULT_BLOCKS, DEFAULT_PRESETS, type BlockSpec, type PresetSpec } from "./blocks.js";
@@ -76,20 +77,12 @@ export const CONTROL_HELP = `Tesira DSP controls:
   mute DEV TAG INDEX on|off    change a mute from elsewhere (front panel, another controller): pushed
   level DEV TAG INDEX DB       change a level from elsewhere: pushed`;
 
-export class TesiraSimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "TesiraSimulatorSpecError";
-  }
-}
+export class TesiraSimulatorSpecError extends SimulatorSpecError {}
 
 /** Starts a simulated Tesira. Rejects with TesiraSimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startTesiraSimulator(spec: TesiraSimulatorSpec): Promise<TesiraSimHandle> {
   const { clock = systemClock, logger, ...data } = spec;
-  const parsed = tesiraSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) throw new TesiraSimulatorSpecError(`Tesira simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  const s = parsed.data;
+  const s = parseSpec(tesiraSimulatorSpecSchema, data, "Tesira simulator spec", TesiraSimulatorSpecError);
   if (new Set(s.blocks.map((b) => b.tag)).size !== s.blocks.length) throw new TesiraSimulatorSpecError("Tesira simulator spec: blocks: two blocks share one tag");
   const dsp = new TesiraDsp({ clock, blocks: s.blocks, presets: s.presets, firmware: s.firmware, bootMs: s.bootMs, periodicPushes: s.periodicPushes, garbage: s.garbage });
   const where = s.link === "tcp" ? `tcp:${s.host}:${s.port}` : `serial:${s.devicePath}`;

@@ -6,7 +6,8 @@
  * the listener and every connection (sessions and their subscriptions die); replug listens again
  * on the same port.
  */
-import net from "node:net";
+import type { Socket } from "node:net";
+import { startTcpListener } from "../tcp-endpoint.js";
 import { BANNER, type TesiraDsp } from "./dsp.js";
 import type { ErrorLog } from "./errors.js";
 
@@ -28,22 +29,13 @@ export interface TcpEndpoint {
 }
 
 export async function startTcpEndpoint(dsp: TesiraDsp, host: string, port: number, errors: ErrorLog): Promise<TcpEndpoint> {
-  const sockets = new Set<net.Socket>();
   const answers: string[][] = [];
-  let server: net.Server | undefined;
-  let boundPort = port;
 
-  function onConnection(socket: net.Socket): void {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on("error", (err) => errors.add(err, "socket error"));
+  function onConnection(socket: Socket): void {
     const session = dsp.openSession((text) => {
       if (!socket.destroyed) socket.write(text);
     });
-    socket.once("close", () => {
-      sockets.delete(socket);
-      session.close();
-    });
+    socket.once("close", () => session.close());
     const asked = new Set([`${DO}:24`, `${DO}:32`, `${DO}:35`, `${DO}:39`, `${WILL}:1`, `${WILL}:3`]);
     const seen: string[] = [];
     answers.push(seen);
@@ -90,58 +82,21 @@ export async function startTcpEndpoint(dsp: TesiraDsp, host: string, port: numbe
     socket.write(NEGOTIATION);
   }
 
-  async function listen(): Promise<void> {
-    const s = net.createServer(onConnection);
-    s.on("error", (err) => errors.add(err, "server error"));
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen({ host, port: boundPort }, () => {
-        s.off("error", reject);
-        resolve();
-      });
-    });
-    boundPort = (s.address() as net.AddressInfo).port;
-    server = s;
-  }
-
-  async function unplug(): Promise<void> {
-    const s = server;
-    server = undefined;
-    const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve();
-    await Promise.all(
-      [...sockets].map(
-        (sock) =>
-          new Promise<void>((resolve) => {
-            if (sock.destroyed) return resolve();
-            sock.once("close", () => resolve());
-            sock.destroy();
-          }),
-      ),
-    );
-    await closed;
-  }
-
-  await listen();
-  let closing: Promise<void> | undefined;
+  const listener = await startTcpListener({ host, port, errors, onConnection });
   return {
     get port() {
-      return boundPort;
+      return listener.port;
     },
     get plugged() {
-      return server !== undefined;
+      return listener.plugged;
     },
     get connections() {
-      return sockets.size;
+      return listener.connections;
     },
     answers,
-    unplug,
-    async replug() {
-      if (server === undefined) await listen();
-    },
-    close() {
-      closing ??= unplug();
-      return closing;
-    },
+    unplug: () => listener.unplug(),
+    replug: () => listener.replug(),
+    close: () => listener.close(),
   };
 }
 

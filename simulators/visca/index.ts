@@ -9,6 +9,7 @@ import type { ViscaCamera, ViscaFaults } from "./camera.js";
 import { startSerialCamera, type SerialCameraHandle } from "./serial.js";
 import { startUdpCamera, type UdpCameraHandle } from "./udp.js";
 import type { StartFromSite } from "../types.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { ViscaCamera, type ViscaCameraOptions, type ViscaFaults, type CameraPosition } from "./camera.js";
 export { FAULT_ERROR_CODES } from "./faults.js";
@@ -75,13 +76,7 @@ export interface SimulatorHandle {
   describe(): string;
 }
 
-export class SimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "SimulatorSpecError";
-  }
-}
+export { SimulatorSpecError };
 
 /** Starts a simulated VISCA camera. Rejects with SimulatorSpecError (`bad_config`) for a bad spec. */
 export function startViscaSimulator(spec: SerialSpec): Promise<SerialCameraHandle>;
@@ -89,12 +84,8 @@ export function startViscaSimulator(spec: UdpSpec): Promise<UdpCameraHandle>;
 export function startViscaSimulator(spec: ViscaSimulatorSpec): Promise<SimulatorHandle>;
 export async function startViscaSimulator(spec: ViscaSimulatorSpec): Promise<SimulatorHandle> {
   const { clock, logger, ...data } = spec;
-  const parsed = viscaSimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new SimulatorSpecError(`VISCA simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  }
   const runtime = { ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) };
-  const s = parsed.data;
+  const s = parseSpec(viscaSimulatorSpecSchema, data, "VISCA simulator spec");
   if (s.link === "serial") {
     const { link: _link, ...rest } = s;
     return startSerialCamera({ ...stripUndefined(rest), ...runtime });

@@ -5,13 +5,14 @@
  * expected sequence; an out-of-order sequence is answered 0201 `0F 01`, a malformed datagram
  * 0201 `0F 02`.
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import { systemClock } from "../../drivers/clock.js";
 import type { Clock, Logger, TimerHandle } from "../../drivers/types.js";
 import { decodeRequest } from "../../drivers/visca/codec.js";
 import {
   CONTROL_ERR_MESSAGE, CONTROL_ERR_SEQUENCE, CONTROL_RESET, decodeIpMessage, encodeIpMessage, nextSequence, PayloadType,
 } from "../../drivers/visca/ip.js";
+import { startUdpEndpoint, type Peer, type UdpEndpoint } from "../udp-endpoint.js";
 import { ViscaCamera, type ViscaCameraOptions, type ViscaFaults } from "./camera.js";
 import { ErrorLog } from "./errors.js";
 
@@ -38,7 +39,6 @@ export interface UdpCameraHandle {
   describe(): string;
 }
 
-interface Peer { address: string; port: number }
 interface Origin { peer: Peer; sequence: number }
 
 export async function startUdpCamera(options: UdpCameraOptions): Promise<UdpCameraHandle> {
@@ -47,19 +47,14 @@ export async function startUdpCamera(options: UdpCameraOptions): Promise<UdpCame
   const errors = new ErrorLog(options.logger, { sim: "visca", link: `udp:${host}:${options.port}` });
   // Over IP the payload address is always 81 out, 90 back.
   const camera = new ViscaCamera({ ...options, clock, address: 1, announceNetworkChange: false });
-  let socket: dgram.Socket | undefined;
-  let port = options.port;
+  let udp: UdpEndpoint | undefined;
   /** Next sequence number we accept; null after a reset (or at start): anything becomes the base. */
   let expected: number | null = null;
   let lastOrigin: Origin | undefined;
   const delayed = new Set<TimerHandle>();
 
   function send(payloadType: number, sequence: number, payload: Buffer, peer: Peer): void {
-    const s = socket;
-    if (s === undefined) return;
-    s.send(encodeIpMessage({ payloadType, sequence, payload }), peer.port, peer.address, (err) => {
-      if (err) errors.add(err, "send failed");
-    });
+    udp?.send(encodeIpMessage({ payloadType, sequence, payload }), peer);
   }
 
   /** Control replies come from the endpoint, not the camera, but obey the same faults. */
@@ -116,57 +111,31 @@ export async function startUdpCamera(options: UdpCameraOptions): Promise<UdpCame
     }
   }
 
-  async function bind(): Promise<void> {
-    const s = dgram.createSocket("udp4");
-    s.on("message", onMessage);
-    s.on("error", (err) => errors.add(err, "socket error"));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      s.once("error", onError);
-      s.bind(port, host, () => {
-        s.off("error", onError);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      s.close();
-      throw err;
-    });
-    port = s.address().port;
-    socket = s;
-  }
-
-  async function unbind(): Promise<void> {
-    const s = socket;
-    socket = undefined;
-    if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-
-  await bind();
+  const ep = await startUdpEndpoint({ host, port: options.port, errors, onMessage });
+  udp = ep;
   let closed: Promise<void> | undefined;
   return {
     camera,
     faults: camera.faults,
     host,
     get port() {
-      return port;
+      return ep.port;
     },
     get errors() {
       return errors.list;
     },
-    unplug: unbind,
-    async replug() {
-      if (socket === undefined) await bind();
-    },
+    unplug: () => ep.unplug(),
+    replug: () => ep.replug(),
     close() {
       closed ??= (async () => {
         camera.close();
         for (const t of delayed) clock.clearTimeout(t);
-        await unbind();
+        await ep.unplug();
       })();
       return closed;
     },
     describe() {
-      return `visca udp ${host}:${port} ${socket === undefined ? "unplugged" : "listening"}`;
+      return `visca udp ${host}:${ep.port} ${ep.plugged ? "listening" : "unplugged"}`;
     },
   };
 }

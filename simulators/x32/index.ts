@@ -4,8 +4,10 @@
  */
 import { z } from "zod";
 import type { Clock, Logger } from "../../drivers/types.js";
-import type { SimHandle, StartFromSite } from "../types.js";
+import type { StartFromSite } from "../types.js";
 import { startX32Server, type X32ServerHandle } from "./server.js";
+import { siteHandle } from "../site-handle.js";
+import { parseSpec, SimulatorSpecError } from "../spec.js";
 
 export { X32Mixer, type ParamValue, DEFAULT_FADER, quantiseFader } from "./mixer.js";
 export { SUBSCRIPTION_MS, type X32ServerHandle, type X32SimStats } from "./server.js";
@@ -37,22 +39,13 @@ interface Runtime {
 
 export type X32SimulatorSpec = z.input<typeof x32SimulatorSpecSchema> & Runtime;
 
-export class SimulatorSpecError extends Error {
-  readonly code = "bad_config";
-  constructor(message: string) {
-    super(message);
-    this.name = "SimulatorSpecError";
-  }
-}
+export { SimulatorSpecError };
 
 /** Starts a simulated X32 on UDP. Rejects with SimulatorSpecError (`bad_config`) for a bad spec. */
 export async function startX32Simulator(spec: X32SimulatorSpec): Promise<X32ServerHandle> {
   const { clock, logger, ...data } = spec;
-  const parsed = x32SimulatorSpecSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new SimulatorSpecError(`X32 simulator spec: ${z.prettifyError(parsed.error).replace(/\n/g, "; ")}`);
-  }
-  const s = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as typeof parsed.data;
+  const parsed = parseSpec(x32SimulatorSpecSchema, data, "X32 simulator spec");
+  const s = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as typeof parsed;
   try {
     return await startX32Server({ ...s, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
   } catch (e) {
@@ -135,19 +128,5 @@ function faderFromDb(db: number): number {
 export const startFromSite: StartFromSite = async (transport, options, runtime = {}) => {
   if (transport.type !== "udp") throw new SimulatorSpecError(`the X32 simulator has no ${transport.type} link (udp only)`);
   const sim = await startX32Simulator({ host: transport.host, port: transport.port, ...options, ...runtime });
-  const handle: SimHandle = {
-    protocol: "x32",
-    faults: sim.faults,
-    get errors() {
-      return sim.errors;
-    },
-    unplug: () => sim.unplug(),
-    replug: () => sim.replug(),
-    close: () => sim.close(),
-    describe: () => sim.describe(),
-    port: sim.port,
-    controlHelp: CONTROL_HELP,
-    control: (verb, args) => runControl(sim, verb, args),
-  };
-  return handle;
+  return siteHandle("x32", sim, { controlHelp: CONTROL_HELP, control: (verb, args) => runControl(sim, verb, args) });
 };

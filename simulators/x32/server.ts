@@ -14,12 +14,13 @@
  * Faults: silent, garbage (a malformed datagram before each one sent), slowMs, unplug/replug
  * (socket closed, same port afterwards), reboot (forgets subscribers, answers nothing for a while).
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import { EventEmitter } from "node:events";
 import { systemClock } from "../../drivers/clock.js";
 import type { Clock, Logger, TimerHandle } from "../../drivers/types.js";
 import { encodeMessage, decodePacket, type OscArg, type OscMessage } from "../../drivers/x32/osc.js";
 import type { CommonFaults } from "../types.js";
+import { startUdpEndpoint, type Peer, type UdpEndpoint } from "../udp-endpoint.js";
 import { ErrorLog } from "./errors.js";
 import { X32Mixer, type ParamValue } from "./mixer.js";
 import { malformedPacket } from "./garbage.js";
@@ -44,7 +45,6 @@ export interface X32ServerOptions {
   logger?: Logger;
 }
 
-interface Peer { address: string; port: number }
 interface Subscription { peer: Peer; until: number }
 
 export interface X32SimStats {
@@ -93,8 +93,7 @@ export async function startX32Server(options: X32ServerOptions): Promise<X32Serv
   const xremote = new Map<string, Subscription>();
   const meters = new Map<string, Subscription>();
   const timers = new Set<TimerHandle>();
-  let socket: dgram.Socket | undefined;
-  let port = options.port;
+  let udp: UdpEndpoint | undefined;
   let booting = false;
   let bootTimer: TimerHandle | undefined;
   let garbageTurn = 0;
@@ -102,14 +101,10 @@ export async function startX32Server(options: X32ServerOptions): Promise<X32Serv
   const events = new EventEmitter<{ subscribe: [{ kind: "xremote" | "meters"; peer: string }] }>();
 
   function transmit(buf: Buffer, peer: Peer): void {
-    const s = socket;
-    if (s === undefined || faults.silent || booting) return;
+    const s = udp;
+    if (s === undefined || !s.plugged || faults.silent || booting) return;
     const out = faults.garbage ? [malformedPacket(garbageTurn++), buf] : [buf];
-    for (const b of out) {
-      s.send(b, peer.port, peer.address, (err) => {
-        if (err) errors.add(err, "send failed");
-      });
-    }
+    for (const b of out) s.send(b, peer);
   }
 
   function send(buf: Buffer, peer: Peer): void {
@@ -210,7 +205,7 @@ export async function startX32Server(options: X32ServerOptions): Promise<X32Serv
   }
 
   const meterTimer = clock.setInterval(() => {
-    if (socket === undefined || faults.silent || booting) return;
+    if (!udp?.plugged || faults.silent || booting) return;
     const subs = live(meters);
     if (subs.length === 0) return;
     const blob = encodeMeterBlobLE(mixer.meters1());
@@ -221,42 +216,19 @@ export async function startX32Server(options: X32ServerOptions): Promise<X32Serv
     }
   }, options.meterIntervalMs ?? 50);
 
-  async function bind(): Promise<void> {
-    const s = dgram.createSocket("udp4");
-    s.on("message", onMessage);
-    s.on("error", (err) => errors.add(err, "socket error"));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      s.once("error", onError);
-      s.bind(port, host, () => {
-        s.off("error", onError);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      s.close();
-      throw err;
-    });
-    port = s.address().port;
-    socket = s;
-  }
-
-  async function unbind(): Promise<void> {
-    const s = socket;
-    socket = undefined;
-    if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-
+  let ep: UdpEndpoint;
   try {
-    await bind();
+    ep = await startUdpEndpoint({ host, port: options.port, errors, onMessage });
   } catch (err) {
     clock.clearInterval(meterTimer);
     throw err;
   }
+  udp = ep;
   let closed: Promise<void> | undefined;
   return {
     mixer, faults, host, stats, events,
     get port() {
-      return port;
+      return ep.port;
     },
     get errors() {
       return errors.list;
@@ -281,22 +253,20 @@ export async function startX32Server(options: X32ServerOptions): Promise<X32Serv
         booting = false;
       }, ms);
     },
-    unplug: unbind,
-    async replug() {
-      if (socket === undefined) await bind();
-    },
+    unplug: () => ep.unplug(),
+    replug: () => ep.replug(),
     close() {
       closed ??= (async () => {
         clock.clearInterval(meterTimer);
         if (bootTimer !== undefined) clock.clearTimeout(bootTimer);
         for (const t of timers) clock.clearTimeout(t);
-        await unbind();
+        await ep.unplug();
       })();
       return closed;
     },
     describe() {
-      const state = socket === undefined ? "unplugged" : booting ? "rebooting" : "listening";
-      return `x32 udp ${host}:${port} ${state} xremote=${live(xremote).length} meters=${live(meters).length}`;
+      const state = !ep.plugged ? "unplugged" : booting ? "rebooting" : "listening";
+      return `x32 udp ${host}:${ep.port} ${state} xremote=${live(xremote).length} meters=${live(meters).length}`;
     },
   };
 }

@@ -82,6 +82,16 @@ export class Watcher {
     return this.client.publishAsync(topic, typeof payload === "string" ? payload : JSON.stringify(payload), { qos: 1 });
   }
 
+  /**
+   * An operator's command, as a console sends it: published on `{base}/cmd/{user}`; resolves with
+   * the agent's answer on `{base}/res/{user}` that carries the command's id (bounded).
+   */
+  async command(base: string, user: string, body: { id: string } & Record<string, unknown>, timeoutMs = 10_000, what = `response ${body.id}`): Promise<any> {
+    const mark = this.seen.length;
+    await this.publish(`${base}/cmd/${user}`, body);
+    return (await this.waitFor((m) => m.topic === `${base}/res/${user}` && m.json?.id === body.id, timeoutMs, what, mark)).json;
+  }
+
   async close(): Promise<void> {
     await this.client.endAsync(true);
   }
