@@ -3,7 +3,8 @@
  * topic contract. The contract module (agent/topics*.ts: zod payload schemas and topic parsing, pure)
  * is the one file of agent/ it may import, so the centre validates exactly what agents are held to;
  * drivers/types.ts and drivers/clock.ts give it the Clock and Logger shapes every part shares (the
- * broker does the same). Test files may use the test helpers.
+ * broker does the same). drivers/transport/backoff.ts, a pure function with no imports, gives the
+ * syslog sender the same jittered backoff every reconnecting part uses. Test files may use the test helpers.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -11,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const ALLOWED = [/^config\//, /^centre\//, /^agent\/topics(-[a-z]+)?\.js$/, /^drivers\/(types|clock)\.js$/];
+const ALLOWED = [/^config\//, /^centre\//, /^agent\/topics(-[a-z]+)?\.js$/, /^drivers\/(types|clock)\.js$/, /^drivers\/transport\/backoff\.js$/];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>

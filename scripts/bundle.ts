@@ -185,7 +185,7 @@ function placePlatformPackages(sources: PlatformSource[], dest: string): void {
 
 function copyApp(root: string, app: string): void {
   if (!existsSync(path.join(root, "dist/cli/main.js"))) throw new BundleError("not_built", "dist/ is missing: run `npm run build` first");
-  for (const part of ["agent", "broker", "cli", "config", "drivers", "simulators"]) {
+  for (const part of ["agent", "broker", "centre", "cli", "config", "drivers", "simulators"]) {
     cpSync(path.join(root, "dist", part), path.join(app, "dist", part), {
       recursive: true,
       filter: (src) => !/\.(test|prop\.test)\.js$|\.map$/.test(src),
