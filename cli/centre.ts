@@ -5,6 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { createLogger } from "../agent/logger.js";
 import { startCentre } from "../centre/centre.js";
+import { webOptionsFromConfig } from "../centre/web/config.js";
+import { startCentreWeb, type RunningCentreWeb } from "../centre/web/server.js";
 import { centreConfigSchema, type CentreDatabase } from "../config/centre.js";
 import { loadCentreConfig, type LoadedCentreConfig } from "../config/load.js";
 import { systemClock } from "../drivers/clock.js";
@@ -36,12 +38,13 @@ export async function centreCommand(argv: string[]): Promise<number> {
   }
   const stateDir = values["state-dir"] ?? file.stateDir ?? defaultStateDir();
   const logger = createLogger({ level: file.logLevel, name: "roomgate-centre" });
+  const brokerUrl = values.broker ?? file.broker.url;
   const centre = await startCentre({
     stateDir,
     database,
     ...(file.secrets.databasePassword === undefined ? {} : { databasePassword: file.secrets.databasePassword }),
     broker: {
-      url: values.broker ?? file.broker.url,
+      url: brokerUrl,
       username: values.user ?? file.broker.user,
       ...(password === undefined ? {} : { password }),
       ...(file.secrets.brokerCa === undefined ? {} : { ca: file.secrets.brokerCa }),
@@ -57,8 +60,21 @@ export async function centreCommand(argv: string[]): Promise<number> {
     clock: systemClock,
     version: packageVersion(),
   });
-  process.stderr.write(`roomgate centre: recording from ${values.broker ?? file.broker.url} into ${centre.db.where}; local API ${centre.api.socketPath}\n`);
+  // The web pages (centre/web), once the record is open: they read it and check logins with the broker it records from.
+  let web: RunningCentreWeb | undefined;
+  if (file.web !== undefined) {
+    try {
+      const ctx = { file: values.config, broker: { url: brokerUrl, ...(file.secrets.brokerCa === undefined ? {} : { ca: file.secrets.brokerCa }) }, clock: systemClock, logger };
+      web = await startCentreWeb({ ...(await webOptionsFromConfig(file.web, ctx)), centre });
+    } catch (err) {
+      await centre.stop();
+      throw err;
+    }
+  }
+  process.stderr.write(`roomgate centre: recording from ${brokerUrl} into ${centre.db.where}; local API ${centre.api.socketPath}\n`);
+  if (web !== undefined) process.stderr.write(`roomgate centre: console, history pages and /metrics at ${web.consoleUrl}\n`);
   await untilSignal();
+  await web?.close();
   await centre.stop();
   return 0;
 }

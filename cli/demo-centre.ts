@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { BrokerUser } from "../config/broker.js";
 
 export interface DemoCentreSetup {
   stateDir: string;
@@ -13,6 +14,13 @@ export interface DemoCentreSetup {
   version: string;
   /** Post every commit's messages to the demo (tests wait on them). */
   reportCommits: boolean;
+  /**
+   * Serve the centre's web pages (centre/web: the console with its History and Availability pages)
+   * from the worker too, once the record is open: the page's MQTT goes to `mqttUrl` (the demo
+   * broker's WebSocket) or, without it, through the centre's relay to the broker. `users`: the demo's
+   * `--users` (the broker checks their passwords); without them the pages are open, like the broker.
+   */
+  web?: { host: string; port: number; mqttUrl?: string; users?: Record<string, BrokerUser> };
 }
 
 export interface CommittedMessage {
@@ -22,7 +30,7 @@ export interface CommittedMessage {
 
 export type ToDemoCentre = { type: "stop" };
 export type FromDemoCentre =
-  | { type: "up"; dir: string }
+  | { type: "up"; dir: string; consoleUrl?: string }
   | { type: "failed"; message: string }
   | { type: "commit"; msgs: CommittedMessage[] }
   | { type: "stopped" };
@@ -30,6 +38,8 @@ export type FromDemoCentre =
 export interface DemoCentre {
   /** {stateDir}/centre: the PGlite files, the local API socket, the anchors' key. */
   readonly dir: string;
+  /** The centre's console ({url}/console/) when it serves its web pages (undefined: not asked, or its port was taken: logged). */
+  readonly consoleUrl: string | undefined;
   /** Called after each commit with its messages (only with `reportCommits`). Returns the unsubscribe. */
   onCommit(fn: (msgs: CommittedMessage[]) => void): () => void;
   stop(): Promise<void>;
@@ -58,6 +68,7 @@ export function startDemoCentre(setup: DemoCentreSetup): Promise<DemoCentre> {
       else if (m.type === "up") {
         resolve({
           dir: m.dir,
+          consoleUrl: m.consoleUrl,
           onCommit: (fn) => {
             listeners.add(fn);
             return () => listeners.delete(fn);

@@ -42,6 +42,12 @@ export interface DemoOptions {
    * retained topic; `centre` resolves when it records.
    */
   centre?: boolean;
+  /**
+   * With `centre`: the centre serves its web pages (the console with History and Availability, from
+   * its thread) on this port of `host`; 0 picks a free one. Undefined: no pages. The page's MQTT goes
+   * to the broker's WebSocket (the HTTP listener), or through the centre's relay without one.
+   */
+  centreWebPort?: number;
   /** The centre's log level (its own logger, in its thread). Default warn. */
   centreLogLevel?: string;
   /** Tests: the centre posts each commit's messages (DemoCentre.onCommit). */
@@ -76,7 +82,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   // Started first, in its own thread, and not waited for (see DemoOptions.centre). A failure costs
   // the record, not the demo.
   const centre = opts.centre === true
-    ? startDemoCentre({ stateDir: opts.stateDir, brokerUrl: broker.url, logLevel: opts.centreLogLevel ?? "warn", version: packageVersion(), reportCommits: opts.centreCommits === true }).catch(
+    ? startDemoCentre({
+        stateDir: opts.stateDir, brokerUrl: broker.url, logLevel: opts.centreLogLevel ?? "warn", version: packageVersion(), reportCommits: opts.centreCommits === true,
+        ...(opts.centreWebPort === undefined ? {} : { web: { host, port: opts.centreWebPort, ...(broker.http ? { mqttUrl: `ws://${host}:${broker.http.port}/mqtt` } : {}), ...(opts.users ? { users: opts.users } : {}) } }),
+      }).catch(
         (err: unknown) => {
           opts.logger.error({ err: (err as Error).message }, "the demo's centre did not start: roomgate history will find no record");
           return undefined;

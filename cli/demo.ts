@@ -35,6 +35,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const freePorts = values["free-ports"] === true;
   const port = portArg(values.port, freePorts ? 0 : 1883);
   const httpPort = portArg(values["http-port"], freePorts ? 0 : 8080);
+  // The centre's pages (History, Availability) need the centre and come with the console.
+  const centreWeb = values["no-centre"] !== true && values["no-console"] !== true;
+  const centrePort = portArg(values["centre-port"], freePorts ? 0 : 8090);
   const file = values.config ?? exampleSitePath();
   const stateDir = values["state-dir"] ?? defaultStateDir();
   const loaded = await loadSiteConfig(file);
@@ -42,7 +45,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   await mkdir(stateDir, { recursive: true });
   // --free-ports: the simulators bind port 0 (startDemo's anyPort) and the agent is given the ports they got.
   const config = freePorts ? relocatePtys(loaded, path.join(stateDir, "pty")) : loaded;
-  const lock = await preflight(freePorts ? [] : simulatorEndpoints(config), config.site, stateDir, port, httpPort);
+  const lock = await preflight(freePorts ? [] : simulatorEndpoints(config), config.site, stateDir, port, httpPort, centreWeb ? centrePort : undefined);
   if (lock === undefined) return 1;
   process.once("exit", () => lock.release());
   const users = values.users === undefined ? undefined : ((await loadBrokerConfig(values.users)).users ?? {});
@@ -51,7 +54,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   const demo = await startDemo({
     config, logger, port, httpPort, console: values["no-console"] !== true, ...(users ? { users } : {}), stateDir, anyPort: freePorts,
-    centre: values["no-centre"] !== true, centreLogLevel: level,
+    centre: values["no-centre"] !== true, centreLogLevel: level, ...(centreWeb ? { centreWebPort: centrePort } : {}),
   });
   const broker = demo.broker;
   const site = config.site;
@@ -76,10 +79,14 @@ Send a command (recall preset 2 on ${cam}) and read the answer:
 Other actions: power, preset.set, preset.reset, move, stop, position, home, zoom, zoom.position, focus
 on cameras; input.select, brightness.set, blank.set on the LED wall and displays, e.g.
   npx roomgate ctl ${site} led-wall input.select --arg input=dp ${b}
-${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}${historyLines(site, demo.centre === undefined ? undefined : path.join(stateDir, "centre"), values["state-dir"])}
+${codecLines(site, ofKind("codec"), b)}${networkLines(site, ofKind("switch"), ofKind("link"), config, b, p)}${historyLines(site, demo.centre === undefined ? undefined : path.join(stateDir, "centre"), values["state-dir"], centreWeb ? centrePort : undefined)}
 (every action's argument schema is in the retained topic roomgate/v1/${site}/agent/meta).
 Ctrl-C stops the demo.
 `);
+  // The centre comes up after the rest (PGlite's first start): its pages' address once it serves them.
+  void demo.centre?.then((centre) => {
+    if (centre?.consoleUrl !== undefined) process.stdout.write(`The centre is recording; its History and Availability pages: ${centre.consoleUrl}#/history/audit\n`);
+  });
   await untilSignal();
   process.stdout.write("stopping...\n");
   await demo.close();
@@ -98,13 +105,17 @@ Call the province's MCU from ${codec} (its simulator's far end), mute the room, 
 `;
 }
 
-/** What the centre recorded: the audit, alarms, the chain's check, the month's report (no centre: nothing). */
-function historyLines(site: string, centreDir: string | undefined, givenStateDir: string | undefined): string {
+/**
+ * What the centre recorded: the audit, alarms, the chain's check, the month's report, and where its
+ * pages are (`webPort` 0: printed once it is up; undefined: none). No centre: nothing.
+ */
+function historyLines(site: string, centreDir: string | undefined, givenStateDir: string | undefined, webPort: number | undefined): string {
   if (centreDir === undefined) return "";
   const from = givenStateDir === undefined ? "" : ` --state-dir ${givenStateDir}`;
+  const pages = webPort === undefined ? "" : webPort === 0 ? "\nIts History and Availability pages: at the address printed below once it is up." : `\nIts History and Availability pages (the console as the centre serves it): http://127.0.0.1:${webPort}/console/#/history/audit`;
   return `
 The centre records every command, alarm, health change and readiness run (PGlite in ${centreDir},
-up a few seconds after the agent on its first start):
+up a few seconds after the agent on its first start):${pages}
   npx roomgate history audit --site ${site}${from}
   npx roomgate history alarms --since 1d${from}
   npx roomgate history verify${from}
@@ -130,11 +141,12 @@ ${lines.join("\n")}
  * site runs from this state directory. Otherwise prints what is taken and how to run beside it
  * (stderr) and resolves undefined; a half-started demo would fail on the first port, naming only it.
  */
-async function preflight(simulated: Endpoint[], site: string, stateDir: string, port: number, httpPort: number): Promise<StateLock | undefined> {
+async function preflight(simulated: Endpoint[], site: string, stateDir: string, port: number, httpPort: number, centrePort: number | undefined): Promise<StateLock | undefined> {
   const beside = "npx roomgate demo --free-ports --state-dir .roomgate-2";
   const endpoints: Endpoint[] = [
     { what: "the MQTT broker (--port N)", proto: "tcp", host: "127.0.0.1", port },
     { what: "the console, WebSocket and /metrics (--http-port N)", proto: "tcp", host: "127.0.0.1", port: httpPort },
+    ...(centrePort === undefined ? [] : [{ what: "the centre's History and Availability pages (--centre-port N)", proto: "tcp" as const, host: "127.0.0.1", port: centrePort }]),
     ...simulated,
   ];
   const problems = (await takenEndpoints(endpoints)).map(({ endpoint: e, reason }) => `  ${e.where.padEnd(22)} ${e.what}: ${reason === "EADDRINUSE" ? "in use" : reason}`);
@@ -151,8 +163,8 @@ async function preflight(simulated: Endpoint[], site: string, stateDir: string, 
 ${problems.join("\n")}
 Is another roomgate demo (or an MQTT broker) running? Stop it (Ctrl-C in its terminal), or start this one beside it:
   ${beside}
-(--free-ports puts the broker, the console and every simulated device on free ports, printed once it is up;
---port N and --http-port N choose the broker's own; --state-dir DIR keeps its boot count and outbox apart.)
+(--free-ports puts the broker, the console, the centre's pages and every simulated device on free ports, printed once
+it is up; --port N, --http-port N and --centre-port N choose their own; --state-dir DIR keeps its boot count and outbox apart.)
 `);
   return undefined;
 }

@@ -9,11 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matrixUsers, passwordOf } from "../broker/acl.cases.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
 import { Site } from "./helpers/centre.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
+import { freePort } from "./helpers/net.js";
 import { within } from "./helpers/within.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -29,13 +32,35 @@ function roomgate(args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
+/**
+ * Spawns `roomgate centre --config file`; resolves once it has printed `until` on stderr. PGlite's
+ * first start (initdb in WebAssembly) is seconds of CPU: on a 2-core machine shared with other test
+ * files it took over a minute, so the bound is generous; its stderr is shown if it is not up.
+ */
+async function startCentreProcess(file: string, until: string): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [cli, "centre", "--config", file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  await within(
+    new Promise<void>((resolve, reject) => {
+      child.stderr!.on("data", () => stderr.includes(until) && resolve());
+      child.once("exit", (code) => reject(new Error(`roomgate centre exited ${code}: ${stderr}`)));
+    }),
+    180_000,
+    "roomgate centre up",
+  ).catch((err: Error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${err.message}; its stderr: ${stderr}`);
+  });
+  return { child, stderr: () => stderr };
+}
+
 describe("roomgate centre", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-cmd-"));
   const file = path.join(dir, "centre.yaml");
   let broker: RunningBroker;
   let w: Watcher;
   let centre: ChildProcess;
-  let stderr = "";
 
   beforeAll(async () => {
     broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger() });
@@ -51,20 +76,9 @@ describe("roomgate centre", () => {
   });
 
   it("records what the agents publish, answers roomgate history while it runs, and stops on SIGINT", async () => {
-    centre = spawn(process.execPath, [cli, "centre", "--config", file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    centre.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    await within(
-      new Promise<void>((resolve, reject) => {
-        centre.stderr!.on("data", () => stderr.includes("roomgate centre: recording from") && resolve());
-        centre.once("exit", (code) => reject(new Error(`roomgate centre exited ${code}: ${stderr}`)));
-      }),
-      // PGlite's first start (initdb in WebAssembly) is seconds of CPU: on a 2-core machine shared
-      // with other test files it took over a minute, so this bound is generous.
-      180_000,
-      "roomgate centre up",
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; its stderr: ${stderr}`);
-    });
+    const started = await startCentreProcess(file, "roomgate centre: recording from");
+    centre = started.child;
+    const stderr = started.stderr();
     expect(stderr).toContain(`recording from ${broker.url} into pglite ${path.join(dir, "state", "centre", "pgdata")}`);
     await w.waitFor((m) => m.topic === HEALTH && m.json?.status === "ok", 15_000, "the centre ok");
 
@@ -103,4 +117,54 @@ describe("roomgate centre", () => {
     expect(secret.stderr).toContain("write no password in the URL");
     expect(secret.stderr).not.toContain("hunter2");
   });
+});
+
+describe("roomgate centre with a web section", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-web-cmd-"));
+  const file = path.join(dir, "centre.yaml");
+  let broker: RunningBroker;
+  let w: Watcher;
+  let centre: { child: ChildProcess; stderr: () => string } | undefined;
+
+  beforeAll(async () => {
+    const users = await matrixUsers();
+    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), http: { host: "127.0.0.1", port: 0, websocketPath: "/mqtt", metrics: false, console: false }, auth: { users, anonymous: true } });
+    // The broker file the users were made with: the centre reads their roles and sites from it, the broker checks passwords.
+    writeFileSync(path.join(dir, "broker.yaml"), stringify({ users }));
+    writeFileSync(path.join(dir, "rec.password"), `${passwordOf("rec")}\n`);
+    const web = { port: await freePort(), usersFile: "broker.yaml", mqttUrl: `ws://127.0.0.1:${broker.http!.port}/mqtt` };
+    writeFileSync(file, stringify({ broker: { url: broker.url, user: "rec", passwordFile: "rec.password" }, stateDir: "state", healthRefreshSec: 1, logLevel: "warn", web }));
+    w = await Watcher.connect(broker.url, [HEALTH.replace("recorder", "rec")]); // anonymous: full access, as the test's agent
+  });
+  afterAll(async () => {
+    if (centre && centre.child.exitCode === null) centre.child.kill("SIGKILL");
+    await w?.close();
+    await broker?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the history API at the URL it prints, to a login the broker accepts, and closes it on SIGINT", async () => {
+    centre = await startCentreProcess(file, "history pages and /metrics at");
+    const consoleUrl = /console, history pages and \/metrics at (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(centre.stderr())?.[1];
+    expect(consoleUrl, centre.stderr()).toBeDefined();
+    const s = new Site("s1", 4);
+    const m = s.command(T0, "op-1", "cam", "preset.recall");
+    await w.publish(m.topic, m.payload);
+    await w.waitFor((x) => x.topic === HEALTH.replace("recorder", "rec") && x.json?.recorded >= 1, 20_000, "1 row recorded");
+
+    const audit = `${consoleUrl}api/history/audit?since=2026-11-01`;
+    const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}` });
+    const ok = await fetch(audit, { headers: basic("op-1", passwordOf("op-1")) });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { site: string; user: string; action: string }[]).map((r) => `${r.site} ${r.user} ${r.action}`)).toEqual(["s1 op-1 preset.recall"]);
+    expect((await fetch(audit)).status).toBe(401);
+    expect((await fetch(audit, { headers: basic("op-1", "not-the-password") })).status).toBe(401);
+    const page = await fetch(consoleUrl!);
+    expect(await page.text()).toContain(`<meta name="roomgate-mqtt-url" content="ws://127.0.0.1:${broker.http!.port}/mqtt" />`);
+
+    const exited = new Promise<number | null>((resolve) => centre!.child.once("exit", (code) => resolve(code)));
+    centre.child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    await expect(fetch(audit)).rejects.toThrow();
+  }, 300_000);
 });

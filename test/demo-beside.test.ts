@@ -31,8 +31,9 @@ describe("a second roomgate demo beside a running one", () => {
   let holder: ReturnType<typeof spawn> | undefined;
   let site: Awaited<ReturnType<typeof relocatedSite>>;
   let mqttPort: number;
+  let centrePort: number;
 
-  /** Takes what a first demo would hold: the MQTT port, a TCP and a UDP simulator port, its state lock. */
+  /** Takes what a first demo would hold: the MQTT port, its centre's pages, a TCP and a UDP simulator port, its state lock. */
   beforeAll(async () => {
     site = await relocatedSite(path.join(dir, "pty"));
     writeFileSync(path.join(dir, "site.yaml"), stringify(site));
@@ -43,6 +44,7 @@ describe("a second roomgate demo beside a running one", () => {
       return (s.address() as { port: number }).port;
     };
     mqttPort = await tcp(0);
+    centrePort = await tcp(0); // the first demo's centre pages
     const wall = site.devices["led-wall"]!.transport as { port: number };
     await tcp(wall.port);
     const udp = createSocket("udp4");
@@ -64,11 +66,12 @@ describe("a second roomgate demo beside a running one", () => {
   it("names every taken port and the state directory's holder, prints the line to run beside it, exits 1, and leaves nothing behind", async () => {
     const wall = site.devices["led-wall"]!.transport as { port: number };
     const cam = site.devices["cam-aux"]!.transport as { port: number };
-    const r = await run(["demo", "--config", path.join(dir, "site.yaml"), "--port", String(mqttPort), "--http-port", "0", "--state-dir", dir], { ...process.env });
+    const r = await run(["demo", "--config", path.join(dir, "site.yaml"), "--port", String(mqttPort), "--http-port", "0", "--centre-port", String(centrePort), "--state-dir", dir], { ...process.env });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("roomgate demo: cannot start, what it needs is taken:");
     expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${mqttPort}/tcp +the MQTT broker \\(--port N\\): in use`));
+    expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${centrePort}/tcp +the centre's History and Availability pages \\(--centre-port N\\): in use`));
     expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${wall.port}/tcp +led-wall's simulator: in use`));
     expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${cam.port}/udp +cam-aux's simulator: in use`));
     expect(r.stderr).toContain(`the agent of site district-07 already runs from state directory ${dir} (pid ${holder!.pid}`);

@@ -14,6 +14,7 @@ import { startDemoProcess, type DemoProcess } from "./helpers/demo-process.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
 import { itWith, toolPath } from "./helpers/tools.js";
+import { within } from "./helpers/within.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = path.join(root, "dist/cli/main.js");
@@ -45,6 +46,8 @@ describe("roomgate demo", () => {
   let demo: DemoProcess;
   let port: number;
   let w: Watcher;
+  /** What the demo prints after its "how to use me" text (the centre's pages once it is up). */
+  let later = "";
 
   beforeAll(async () => {
     port = await freePort();
@@ -52,6 +55,7 @@ describe("roomgate demo", () => {
       cwd: root,
       env: { ...process.env, ROOMGATE_STATE_DIR: stateDir },
     });
+    demo.child.stdout!.on("data", (d: Buffer) => (later += d.toString()));
     w = await Watcher.connect(`mqtt://127.0.0.1:${port}`, `${T}/#`);
   }, 40_000);
 
@@ -137,6 +141,29 @@ describe("roomgate demo", () => {
     const res = await w.waitFor((m) => m.topic === `${T}/res/operator` && m.json.id === "c1", 10_000, "response to the README's command", mark);
     expect(res.json.status).toBe("ok");
   });
+
+  it("serves the centre's History and Availability pages on a free port, printed once the centre is up", async () => {
+    expect(demo.out).toContain("Its History and Availability pages: at the address printed below once it is up.");
+    const printed = /its History and Availability pages: (http:\/\/127\.0\.0\.1:\d+\/console\/)#\/history\/audit\n/;
+    // PGlite's first start (initdb in WebAssembly) in the centre's thread: seconds, more on a loaded machine.
+    await within(
+      new Promise<void>((resolve) => {
+        const check = () => printed.test(demo.out + later) && resolve();
+        demo.child.stdout!.on("data", check);
+        check();
+      }),
+      120_000,
+      "the centre's pages printed",
+    );
+    const consoleUrl = printed.exec(demo.out + later)![1]!;
+    expect(new URL(consoleUrl).port).not.toBe("8090");
+    const page = await fetch(consoleUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>roomgate console</title>");
+    // The centre's console has the history pages (the broker's does not): any user name on the open demo.
+    const who = await fetch(`${consoleUrl}whoami`, { headers: { authorization: `Basic ${Buffer.from("operator:any").toString("base64")}` } });
+    expect(((await who.json()) as { history: boolean }).history).toBe(true);
+  }, 150_000);
 
   it("stops cleanly on SIGINT, saying offline", async () => {
     const mark = w.seen.length;
