@@ -41,17 +41,35 @@ let demo: RunningDemo;
 let ops: Watcher;
 let n = 0;
 
-/** The site as the demo runs it, with the slow windows shortened (see the header). */
+/**
+ * The site as the demo runs it, with the slow windows shortened (see the header), and the round-trip
+ * and jitter limits of the loopback paths (the bridge's TCP connect, the WAN probes) widened: on one
+ * machine they measure how busy it is (a median connect of 186 ms was seen under a loaded full run),
+ * and this test is about the check's items, not about this machine's latency.
+ */
 function shortened(c: SiteConfig): SiteConfig {
   const d = c.devices;
+  const rooms = Object.fromEntries(
+    Object.entries(c.rooms ?? {}).map(([id, room]) => [
+      id,
+      room.profile === undefined
+        ? room
+        : { ...room, profile: { ...room.profile, hosts: Object.fromEntries(Object.entries(room.profile.hosts).map(([h, host]) => [h, { ...host, warnRttMs: 1000, maxRttMs: 2000 }])) } },
+    ]),
+  );
+  const wan = d["wan-mcu"]!.options as { thresholds: Record<string, { ok: number; warn: number }> };
   return {
     ...c,
+    rooms,
     calls: { quality: { ...c.calls.quality, windowSec: 2 } },
     devices: {
       ...d,
       "codec-main": { ...d["codec-main"]!, pollIntervalMs: 1000 }, // Poly's statistics come with each poll
       "codec-meeting": { ...d["codec-meeting"]!, options: { ...d["codec-meeting"]!.options, qualityIntervalMs: 1000 } },
-      "wan-mcu": { ...d["wan-mcu"]!, options: { ...d["wan-mcu"]!.options, windowMs: 5000, minProbes: 20, clearHoldMs: 1000, reportMs: 500 } },
+      "wan-mcu": {
+        ...d["wan-mcu"]!,
+        options: { ...wan, windowMs: 5000, minProbes: 20, clearHoldMs: 1000, reportMs: 500, thresholds: { ...wan.thresholds, jitter: { ok: 500, warn: 1000 }, rtt: { ok: 1000, warn: 2000 } } },
+      },
     },
   };
 }
@@ -227,7 +245,7 @@ describe("the technician's roomgate check on the demo", () => {
       expect(before.stdout).toMatch(new RegExp(`PASS  access-switch: port ${port} delivering PoE`));
     }
     expect(before.stdout).toMatch(/PASS  access-switch: port uplink errors <= 0\/s/);
-    for (const item of ["WAN loss <= 0.5 %", "WAN jitter <= 20 ms", "WAN round trip <= 150 ms"]) expect(before.stdout).toContain(`PASS  wan-mcu: ${item}`);
+    for (const item of ["WAN loss <= 0.5 %", "WAN jitter <= 500 ms", "WAN round trip <= 1000 ms"]) expect(before.stdout).toContain(`PASS  wan-mcu: ${item}`);
 
     const fixed = await roomgateCheck(["--fix"]);
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
