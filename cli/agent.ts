@@ -1,4 +1,4 @@
-import { loadSiteConfig } from "../config/load.js";
+import { loadSiteConfig } from "../config/load-site.js";
 import { createLogger } from "../agent/logger.js";
 import { Agent } from "../agent/agent.js";
 import { checkDevices } from "../agent/drivers.js";
