@@ -21,6 +21,8 @@ import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
 import { startDemoProcess } from "./helpers/demo-process.js";
 import { describeWith, toolPath } from "./helpers/tools.js";
+import { AGENT_NODE_FLAGS } from "../cli/node-flags.js";
+import { LEAN_PROBE } from "./helpers/lean-probe.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -143,6 +145,12 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
       expect(await exited).toBe(0);
     }
   }, 60_000);
+
+  it("loads the agent's libraries lean on its own Node with the gateway's flags: no browser timers, zod in English only (cli/lean-imports.ts)", async () => {
+    const dir = built.x64!.dir;
+    const { stdout } = await run(path.join(dir, "node/bin/node"), [...AGENT_NODE_FLAGS, "--input-type=module", "-e", LEAN_PROBE], { cwd: path.join(dir, "app"), env });
+    expect(JSON.parse(stdout)).toEqual({ installed: true, locales: ["en"], message: "Invalid input: expected number, received string", client: "function", browserTimers: false });
+  });
 
   it("installs into a DESTDIR, and an upgrade keeps /etc/roomgate and /var/lib/roomgate", async () => {
     const dest = path.join(work, "root");
