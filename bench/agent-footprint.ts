@@ -4,9 +4,12 @@
  * no commands. Once every device reports `ok`, a --warmup is skipped, then /proc/PID/status
  * (VmRSS) and /proc/PID/stat (utime+stime) are sampled every second for --seconds.
  *
- * For orientation it also measures, each in a fresh `node --input-type=module -e` process, the RSS
- * of a bare Node process and of importing the libraries the agent uses, and the agent's own
- * module graph.
+ * The agent runs on the Node that runs the bench (run the bench with the bundle's node/bin/node to
+ * measure Node 24) with the gateway's flags (bench/lib/processes.ts, benchAgentFlags).
+ *
+ * For orientation it also measures, each in a fresh `node --input-type=module -e` process with the
+ * same flags, the RSS of a bare Node process and of importing the libraries the agent uses, and the
+ * agent's own module graph (bench/module-costs.ts has the finer view).
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -15,7 +18,7 @@ import { CameraTap } from "./lib/camera-tap.js";
 import { moduleCosts, type ModuleCost } from "./lib/module-cost.js";
 import { Operator } from "./lib/operator.js";
 import { emitJson, note, setJsonOnly } from "./lib/output.js";
-import { projectRoot, spawnAgent, type BenchChild } from "./lib/processes.js";
+import { benchAgentFlags, projectRoot, spawnAgent, type BenchChild } from "./lib/processes.js";
 import { clockTicksPerSecond, machineInfo, readCpuTicks, readMem, type MemSample } from "./lib/procfs.js";
 import { scratchDir, startBenchBroker, startCamera, writeSiteFile, type BenchBroker, type BrokerMode, type SimulatedDevice } from "./lib/site.js";
 import { fmt, rounded, summarize, table } from "./lib/stats.js";
@@ -88,7 +91,7 @@ async function measureModules(): Promise<ModuleCost[]> {
       label: "agent module graph (visca, serial+udp)",
       imports: [dist("cli/agent.js"), dist("drivers/visca/index.js"), dist("drivers/transport/serial.js"), dist("drivers/transport/udp.js")],
     },
-  ]);
+  ], { flags: benchAgentFlags() });
 }
 
 async function main(): Promise<void> {
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
         clockTicks: hz,
         broker: flags.broker,
         agent: "child process (node dist/cli/main.js agent), logLevel info",
+        agentNodeFlags: benchAgentFlags(),
       },
       rssMb: rounded({ atSpawn: startMem.rssKb / KB_PER_MB, start: rssMb[0]!, max: rss.max, mean: rss.mean, end: rssMb[rssMb.length - 1]!, min: rss.min }, 1),
       rssSplitMbAtEnd: rounded({ anon: last.mem.anonKb / KB_PER_MB, file: last.mem.fileKb / KB_PER_MB }, 1),
