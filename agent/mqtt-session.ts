@@ -109,7 +109,7 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     this.logger = opts.logger.child({ part: "mqtt" });
     this.backoff = new Backoff({ initialMs: opts.backoff?.initialMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 });
     if (opts.outboxDir !== undefined) {
-      this.log = new OutboxLog(opts.outboxDir);
+      this.log = new OutboxLog(opts.outboxDir, { onError: (err) => this.diskError(err) });
       if (this.log.truncatedBytes > 0) {
         this.logger.warn({ bytes: this.log.truncatedBytes }, "outbox log had a torn or corrupt tail; cut it off");
       }
@@ -278,11 +278,16 @@ export class MqttSession extends EventEmitter<SessionEvents> {
     try {
       op();
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "unknown";
-      if (!this.diskErrors.has(code)) {
-        this.diskErrors.add(code);
-        this.logger.error({ code, err: (err as Error).message }, "outbox write failed; keeping owed messages in memory only");
-      }
+      this.diskError(err as Error);
+    }
+  }
+
+  /** Also for the fsyncs and acked marks the log runs off the event loop (outbox-log.ts). */
+  private diskError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code ?? "unknown";
+    if (!this.diskErrors.has(code)) {
+      this.diskErrors.add(code);
+      this.logger.error({ code, err: err.message }, "outbox write failed; keeping owed messages in memory only");
     }
   }
 
