@@ -1,7 +1,8 @@
 /**
  * Bench: what each library and each driver costs the agent in resident memory, on the Node that
  * runs it (`--node`, e.g. the bundle's Node 24) with the flags it runs with (the gateway's,
- * cli/node-flags.ts, or ROOMGATE_BENCH_AGENT_FLAGS). Three views, each a median of --repeats fresh
+ * cli/node-flags.ts, or ROOMGATE_BENCH_AGENT_FLAGS) and its import hooks (cli/lean-imports.ts,
+ * unless --no-lean). Three views, each a median of --repeats fresh
  * processes, each figure taken after two forced collections (bench/lib/module-cost.ts):
  *
  * - alone: each library imported into a bare process. This overstates a library that mostly loads
@@ -24,6 +25,7 @@ const flags = parseFlags("module-costs", {
   repeats: { type: "number", default: 3, min: 1, help: "fresh processes per figure (the median is kept)" },
   only: { type: "string", default: "alone,order,drivers", help: "which views, comma-separated" },
   drivers: { type: "string", default: "all", help: "which drivers (protocols, comma-separated) in the drivers view" },
+  "no-lean": { type: "boolean", default: false, help: "do not install the agent's import hooks first (cli/lean-imports.ts)" },
   "json-only": { type: "boolean", default: false, help: "print only the JSON line" },
 });
 setJsonOnly(flags["json-only"]);
@@ -82,10 +84,12 @@ const roundRow = (r: Row) => ({ label: r.label, figures: rounded(r.figures, 2), 
 
 async function main(): Promise<void> {
   const nodeFlags = benchAgentFlags();
-  const opts = { node: flags.node, flags: nodeFlags, repeats: flags.repeats };
+  // As `roomgate agent` does before it loads anything (cli/main.ts): a no-op on a Node without module.registerHooks.
+  const setup = flags["no-lean"] ? "" : `const { installLeanImports } = await import(${JSON.stringify(dist("cli/lean-imports.js"))}); installLeanImports();`;
+  const opts = { node: flags.node, flags: nodeFlags, repeats: flags.repeats, setup };
   const views = new Set(flags.only.split(","));
-  note(`module costs on ${flags.node} with ${nodeFlags.join(" ") || "no flags"}, median of ${flags.repeats}`);
-  const result: Record<string, unknown> = { bench: "module-costs", node: flags.node, flags: nodeFlags, repeats: flags.repeats };
+  note(`module costs on ${flags.node} with ${nodeFlags.join(" ") || "no flags"}${flags["no-lean"] ? "" : " and the agent's import hooks"}, median of ${flags.repeats}`);
+  const result: Record<string, unknown> = { bench: "module-costs", node: flags.node, flags: nodeFlags, lean: !flags["no-lean"], repeats: flags.repeats };
 
   if (views.has("alone")) {
     const sets = [{ label: "bare node", imports: [] as string[] }, ...[...CORE_LIBS.map((m) => [m, [m]] as const), ...Object.entries(DRIVER_LIBS)].map(([label, imports]) => ({ label, imports: [...imports] }))];

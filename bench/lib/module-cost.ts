@@ -21,6 +21,8 @@ export interface MeasureOptions {
   flags?: readonly string[];
   /** Fresh processes per figure; the median is kept (default 3). */
   repeats?: number;
+  /** Module code run before the first figure (e.g. installing the agent's import hooks). */
+  setup?: string;
 }
 
 export interface MemFigures {
@@ -49,6 +51,7 @@ async function measureOnce(steps: readonly (readonly string[])[], opts: MeasureO
 const figures = [];
 const rejections = [];
 process.on("unhandledRejection", (err) => rejections.push(String(err?.message ?? err)));
+${opts.setup ?? ""}
 const take = () => new Promise((resolve) => setImmediate(() => {
   gc(); gc();
   const s = readFileSync("/proc/self/status", "utf8");
