@@ -44,6 +44,23 @@ const SITE = "bench-footprint";
 const TARGET_RSS_MB = 64;
 const TARGET_CPU_PCT = 1;
 const KB_PER_MB = 1024;
+/** The issue's "no growth in the last 20 minutes". */
+const GROWTH_WINDOW_S = 1200;
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
 
 interface Sample {
   /** Seconds since the window opened. */
@@ -134,6 +151,18 @@ async function main(): Promise<void> {
     const last = samples[samples.length - 1]!;
     const rssMb = samples.map((s) => s.mem.rssKb / KB_PER_MB);
     const rss = summarize(rssMb);
+    // Growth over the last 20 minutes (the last two thirds of a shorter window): the first minute's
+    // mean against the last minute's, and a least-squares slope over the whole stretch.
+    const tail = samples.filter((s) => s.t >= samples[samples.length - 1]!.t - Math.min(GROWTH_WINDOW_S, (samples[samples.length - 1]!.t * 2) / 3));
+    const minuteMean = (xs: Sample[]) => summarize(xs.map((s) => s.mem.rssKb / KB_PER_MB)).mean;
+    const t0 = tail[0]!.t;
+    const tEnd = tail[tail.length - 1]!.t;
+    const growth = {
+      windowS: tEnd - t0,
+      firstMinuteMb: minuteMean(tail.filter((s) => s.t < t0 + 60)),
+      lastMinuteMb: minuteMean(tail.filter((s) => s.t > tEnd - 60)),
+      slopeMbPerHour: slope(tail.map((s) => [s.t, s.mem.rssKb / KB_PER_MB])) * 3600,
+    };
     const windowS = last.t - first.t;
     const cpuPct = ((last.ticks - first.ticks) / hz.hz / windowS) * 100;
     const perSecond = samples.slice(1).map((s, i) => ((s.ticks - samples[i]!.ticks) / hz.hz / (s.t - samples[i]!.t)) * 100);
@@ -157,6 +186,7 @@ async function main(): Promise<void> {
         agentNodeFlags: benchAgentFlags(),
       },
       rssMb: rounded({ atSpawn: startMem.rssKb / KB_PER_MB, start: rssMb[0]!, max: rss.max, mean: rss.mean, end: rssMb[rssMb.length - 1]!, min: rss.min }, 1),
+      rssGrowth: rounded(growth, 2),
       rssSplitMbAtEnd: rounded({ anon: last.mem.anonKb / KB_PER_MB, file: last.mem.fileKb / KB_PER_MB }, 1),
       cpu: rounded({ meanPctOfOneCore: cpuPct, maxPerSecondPct: Math.max(...perSecond), p90PerSecondPct: summarize(perSecond).p90, cpuSeconds: (last.ticks - first.ticks) / hz.hz }),
       polling: { inquiries, expectedAbout: Math.round((windowS * 1000 * cams.length * 4) / flags["poll-interval-ms"]), healthChanges, notOkAtEnd: notOk },
@@ -176,6 +206,7 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    note(`RSS over the last ${fmt(growth.windowS / 60, 1)} min: first minute ${fmt(growth.firstMinuteMb, 1)} MB, last minute ${fmt(growth.lastMinuteMb, 1)} MB, slope ${fmt(growth.slopeMbPerHour)} MB/h`);
     note(`RSS at end: anon ${fmt(result.rssSplitMbAtEnd.anon, 1)} MB, file-backed ${fmt(result.rssSplitMbAtEnd.file, 1)} MB`);
     note(`polling: ${inquiries} inquiries (about ${result.polling.expectedAbout} expected), ${healthChanges} health changes, not ok at end: ${notOk.join(", ") || "none"}`);
     if (modules.length > 0) {

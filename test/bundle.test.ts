@@ -7,7 +7,7 @@
  * judged by their ELF headers. Installing twice into a DESTDIR shows an upgrade keeps config and state.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -193,7 +193,8 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     // Installed, `roomgate doctor` needs no flags: the wrapper points it at the gateway's site file
     // and state directory. Nothing answers here, so it fails; what matters is what it looked at.
     cpSync(path.join(etc, "examples/district-room.yaml"), path.join(etc, "site.yaml"));
-    cpSync(path.join(etc, "examples/secrets/cam-lectern.password"), path.join(etc, "secrets/cam-lectern.password"));
+    // Every secret the example names (the camera's, and since the demo grew a Cisco codec and a switch, theirs).
+    for (const f of readdirSync(path.join(etc, "examples/secrets"))) cpSync(path.join(etc, "examples/secrets", f), path.join(etc, "secrets", f));
     const doctor = await run(path.join(opt, "current/bin/roomgate"), ["doctor", "--json"], { env }).catch((err: { stdout: string; code: number }) => err);
     const report = JSON.parse(doctor.stdout) as { ok: boolean; config: string; checks: { id: string; status: string; message: string }[] };
     expect(report.config).toBe(path.join(etc, "site.yaml"));
