@@ -20,7 +20,7 @@ import { MqttSession } from "./mqtt-session.js";
 import { AlarmManager } from "./alarms.js";
 import { CommandRouter } from "./router.js";
 import type { AuditRecord } from "./router.js";
-import { topicFilter, topics } from "./topics.js";
+import { topicFilter, topics } from "./topic-names.js";
 import { withDeadline } from "./deadline.js";
 import { runCheck } from "./readiness/check.js";
 import { tcpConnect, type Connect } from "./readiness/hosts.js";

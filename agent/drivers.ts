@@ -8,7 +8,7 @@ import { DeviceError } from "../drivers/types.js";
 import type { SiteConfig } from "../config/site.js";
 import { ConfigError, zodIssuesToConfigIssues } from "../config/issues.js";
 import type { ConfigIssue } from "../config/issues.js";
-import { fileLocator } from "../config/load.js";
+import { fileLocator } from "../config/load-site.js";
 import type { DriverReadiness } from "../drivers/readiness.js";
 import { readinessConfigIssues } from "./readiness/config-check.js";
 

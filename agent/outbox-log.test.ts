@@ -84,4 +84,31 @@ describe("OutboxLog", () => {
     expect(b.pending().map((r) => r.seq)).toEqual([91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101]);
     b.close();
   });
+
+  it("keeps an append through a kill -9 at once: a log opened right after it, with no close, gives it back", () => {
+    const d = dir();
+    const a = new OutboxLog(d);
+    a.append(rec(1));
+    a.append(rec(2));
+    const b = new OutboxLog(d); // the first process died here: nothing was closed or synced by hand
+    expect(b.pending().map((r) => r.seq)).toEqual([1, 2]);
+    a.close();
+    b.close();
+  });
+
+  it("writes acknowledgements off the event loop, the latest one last, so a restart without close skips them", async () => {
+    const d = dir();
+    const a = new OutboxLog(d);
+    for (let i = 1; i <= 5; i++) a.append(rec(i));
+    a.ack(1);
+    a.ack(2);
+    a.ack(4); // while the mark of 1 is being written: 4 follows it
+    await a.settled();
+    expect(readFileSync(path.join(d, "outbox.acked"), "utf8")).toBe("4\n");
+    const b = new OutboxLog(d);
+    expect(b.pending().map((r) => r.seq)).toEqual([5]);
+    expect(b.nextSeq()).toBe(6);
+    a.close();
+    b.close();
+  });
 });

@@ -7,8 +7,15 @@
  * last write by truncating it, and is readable with a hex editor on a gateway.
  *
  * Record: u32 BE length | u32 BE crc32(body) | body (UTF-8 JSON of OutboxRecord).
- * Durability: every append is written and fsync'd before `append` returns (events are a few per
- * minute; an fsync costs milliseconds). The acked mark is written with write-temp + fsync + rename.
+ * Durability: every append is written before `append` returns, so a kill -9 loses nothing, and made
+ * durable against a power cut by an fsync that runs off the event loop and covers every append since
+ * the one before (group commit): a power cut can lose what was queued in the last few milliseconds
+ * (one fsync's time) unless the broker had it already. The acked mark (write-temp + fsync + rename)
+ * is written off the event loop too, the latest value once the write before is done; a restart
+ * that finds an older mark sends those messages again (at-least-once; consumers dedupe by id).
+ * Why: each command's response and audit event took two fsyncs and two renames on the event loop,
+ * one of them before the response left (2-8 ms on this machine's disk, tens on an SD card;
+ * docs/performance.md).
  * A record whose length or checksum does not match ends the log: it and everything after it are
  * cut off (a torn write at power loss can only be the last record).
  * Compaction: when more than half the file is acknowledged, the pending records are rewritten to a new
@@ -21,7 +28,8 @@
  * count survives kill -9 until the notice is queued, and is never reported twice.
  */
 import {
-  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync,
+  close, closeSync, existsSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, open, openSync, readFileSync, readSync, rename, renameSync,
+  unlink, write, writeSync,
 } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
@@ -73,8 +81,21 @@ export class OutboxLog {
   private maxSeq = 0;
   /** Drops written after the last overflow notice: what an earlier run still owed the centre. */
   readonly unreported: DropCounts = { full: 0, age: 0 };
+  /** The descriptor an fsync is running on; `unsynced`: appends since it started. */
+  private syncingFd: number | undefined;
+  private unsynced = false;
+  /** Set when the running fsync's descriptor was replaced (compaction) or closed: closed when it ends. */
+  private closeAfterSync = false;
+  /** The acked mark on disk (or being written), and whether a write of it is running. */
+  private markedSeq = 0;
+  private marking = false;
+  private closed = false;
+  private readonly onError: (err: Error) => void;
+  private idleWaiters: Array<() => void> = [];
 
-  constructor(dir: string) {
+  /** `onError`: a write that failed off the event loop (the owed messages stay in memory). */
+  constructor(dir: string, opts: { onError?: (err: Error) => void } = {}) {
+    this.onError = opts.onError ?? (() => {});
     mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, "outbox.log");
     this.ackFile = path.join(dir, "outbox.acked");
@@ -82,6 +103,7 @@ export class OutboxLog {
       const n = Number.parseInt(readFileSync(this.ackFile, "utf8").trim(), 10);
       if (Number.isSafeInteger(n) && n >= 0) this.lastAcked = n;
     }
+    this.markedSeq = this.lastAcked;
     this.fd = openSync(this.file, existsSync(this.file) ? "r+" : "w+");
     const { records, validBytes, fileBytes } = this.scan();
     this.truncatedBytes = fileBytes - validBytes;
@@ -118,7 +140,7 @@ export class OutboxLog {
     return Math.max(this.maxSeq, this.lastAcked) + 1;
   }
 
-  /** Appends and fsyncs one owed record. */
+  /** Appends one owed record (fsync'd off the event loop, see the top of the file). */
   append(rec: OutboxRecord): void {
     this.write(rec);
   }
@@ -135,9 +157,49 @@ export class OutboxLog {
     head.writeUInt32BE(zlib.crc32(body), 4);
     const buf = Buffer.concat([head, body]);
     writeSync(this.fd, buf, 0, buf.length, this.size);
-    fsyncSync(this.fd);
     this.size += buf.length;
     this.ends.set(rec.seq, this.size);
+    this.syncSoon();
+  }
+
+  /** Group commit: one fsync at a time, and one more after it if anything was appended meanwhile. */
+  private syncSoon(): void {
+    if (this.syncingFd !== undefined) {
+      this.unsynced = true;
+      return;
+    }
+    const fd = this.fd;
+    this.syncingFd = fd;
+    this.unsynced = false;
+    fsync(fd, (err) => {
+      this.syncingFd = undefined;
+      if (this.closeAfterSync) {
+        this.closeAfterSync = false;
+        close(fd, () => {});
+      }
+      if (err) this.onError(err);
+      if (this.unsynced && !this.closed) this.syncSoon();
+      this.checkIdle();
+    });
+  }
+
+  /** Resolves once no fsync and no acked-mark write is running (tests; a restart reads what it then finds). */
+  settled(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  private checkIdle(): void {
+    if (this.syncingFd !== undefined || this.marking) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Closes the current descriptor, or leaves that to the fsync running on it (its number must not be reused under it). */
+  private closeFd(): void {
+    if (this.syncingFd === this.fd) this.closeAfterSync = true;
+    else closeSync(this.fd);
   }
 
   /** Marks every record up to and including `seq` as delivered (or dropped). */
@@ -149,17 +211,58 @@ export class OutboxLog {
       this.ackedBytes = Math.max(this.ackedBytes, end);
       this.ends.delete(s);
     }
-    const tmp = `${this.ackFile}.tmp`;
-    const fd = openSync(tmp, "w");
-    writeSync(fd, `${seq}\n`);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.ackFile);
+    this.markSoon();
     if (this.ackedBytes > this.size / 2 && this.ackedBytes > 64 * 1024) this.compact();
   }
 
+  /** Writes the latest acked mark off the event loop; one write at a time, the newest value next. */
+  private markSoon(): void {
+    if (this.marking || this.closed || this.markedSeq >= this.lastAcked) return;
+    this.marking = true;
+    const seq = this.lastAcked;
+    writeMark(`${this.ackFile}.tmp`, this.ackFile, seq, () => this.closed, (err) => {
+      this.marking = false;
+      if (err) this.onError(err);
+      else this.markedSeq = Math.max(this.markedSeq, seq);
+      queueMicrotask(() => this.checkIdle());
+      if (this.closed) {
+        // close() wrote the final mark; a rename of ours that ran after it put an older one back.
+        if (!err) {
+          try {
+            this.writeMarkSync();
+          } catch (e) {
+            this.onError(e as Error);
+          }
+        }
+        return;
+      }
+      if (!err) this.markSoon();
+    });
+  }
+
+  private writeMarkSync(): void {
+    const tmp = `${this.ackFile}.closing`;
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, `${this.lastAcked}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.ackFile);
+    this.markedSeq = this.lastAcked;
+  }
+
+  /** Makes everything durable now (appends and the acked mark) and closes the file. */
   close(): void {
-    closeSync(this.fd);
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.syncingFd !== undefined || this.unsynced) fsyncSync(this.fd);
+      if (this.marking || this.markedSeq < this.lastAcked) this.writeMarkSync();
+    } finally {
+      this.closeFd();
+    }
   }
 
   /** Rewrites the unacknowledged tail into a fresh file. */
@@ -175,7 +278,7 @@ export class OutboxLog {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.file);
-    closeSync(this.fd);
+    this.closeFd();
     this.fd = openSync(this.file, "r+");
     const shift = this.ackedBytes;
     for (const [s, end] of this.ends) this.ends.set(s, end - shift);
@@ -208,6 +311,27 @@ export class OutboxLog {
     }
     return { records, validBytes: off, fileBytes };
   }
+}
+
+/**
+ * Writes `seq` to `file` by way of `tmp` (write, fsync, rename) with callbacks, off the event loop;
+ * stops before the rename, removing `tmp`, once `cancelled()` says so.
+ */
+function writeMark(tmp: string, file: string, seq: number, cancelled: () => boolean, done: (err: Error | null) => void): void {
+  open(tmp, "w", (err, fd) => {
+    if (err) return done(err);
+    write(fd, `${seq}\n`, (werr) => {
+      const finish = (e: Error | null) =>
+        close(fd, (cerr) => {
+          const failed = e ?? cerr;
+          if (failed) return done(failed);
+          if (cancelled()) return unlink(tmp, () => done(null));
+          rename(tmp, file, done);
+        });
+      if (werr) return finish(werr);
+      fsync(fd, (ferr) => finish(ferr));
+    });
+  });
 }
 
 /** Reads `into.length` bytes at `position` (fewer only at end of file). */

@@ -7,7 +7,8 @@
 import type { z } from "zod";
 import type { ActionContext, ActionSpec, Clock, ErrorCode, Logger } from "../drivers/types.js";
 import { DeviceError } from "../drivers/types.js";
-import { CommandSchema, parseTopic } from "./topics.js";
+import { parseTopic } from "./topic-names.js";
+import { CommandSchema } from "./topics-command.js";
 import type { CommandResponse } from "./topics.js";
 
 /** Where the router finds a device's actions and runs them. */

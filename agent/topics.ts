@@ -9,7 +9,7 @@
  * can grow); the command, which the agent receives, is strict.
  */
 import { z } from "zod";
-import { ID_MAX, SITE_ID_MAX, idSchema, isId } from "../config/ids.js";
+import { idSchema } from "../config/ids.js";
 import type { HealthStatus } from "../drivers/types.js";
 import {
   ReadinessFinishedSchema, ReadinessItemEventSchema, ReadinessSchema, ReadinessStartedSchema, SceneFinishedSchema, SceneStepEventSchema,
@@ -19,86 +19,14 @@ import type { AgentMeta } from "./topics-meta.js";
 
 import { AgentMetaSchema } from "./topics-meta.js";
 import { CallDroppedSchema } from "./topics-calls.js";
+import { CommandSchema } from "./topics-command.js";
+import { TOPIC_PATTERNS, type TopicKind } from "./topic-names.js";
 
+export * from "./topic-names.js";
+export * from "./topics-command.js";
 export * from "./topics-readiness.js";
 export * from "./topics-meta.js";
 export * from "./topics-calls.js";
-
-export const TOPIC_PREFIX = "roomgate/v1";
-
-// ---------------------------------------------------------------- topics
-
-/** A topic could not be built: an id outside [a-z0-9-] would break the fixed-depth tree (or inject `+`/`#`/`/`). */
-export class TopicError extends Error {
-  readonly code = "invalid_id" as const;
-  constructor(message: string) {
-    super(message);
-    this.name = "TopicError";
-  }
-}
-
-function seg(what: string, value: string, max = ID_MAX): string {
-  if (!isId(value, max)) throw new TopicError(`${what} ${JSON.stringify(value)} is not an id ([a-z0-9-], 1..${max})`);
-  return value;
-}
-const root = (site: string): string => `${TOPIC_PREFIX}/${seg("site", site, SITE_ID_MAX)}`;
-
-/** Topic builders. Each throws a TopicError for an id outside [a-z0-9-]. */
-export const topics = {
-  agentState: (site: string) => `${root(site)}/agent/state`,
-  agentMeta: (site: string) => `${root(site)}/agent/meta`,
-  /** Operator -> agent: republish every retained topic (any payload). */
-  rebirth: (site: string) => `${root(site)}/agent/rebirth`,
-  deviceState: (site: string, device: string) => `${root(site)}/dev/${seg("device", device)}/state`,
-  deviceHealth: (site: string, device: string) => `${root(site)}/dev/${seg("device", device)}/health`,
-  alarm: (site: string, alarm: string) => `${root(site)}/alarm/${seg("alarm", alarm)}`,
-  event: (site: string) => `${root(site)}/event`,
-  readiness: (site: string) => `${root(site)}/readiness`,
-  cmd: (site: string, user: string) => `${root(site)}/cmd/${seg("user", user)}`,
-  res: (site: string, user: string) => `${root(site)}/res/${seg("user", user)}`,
-} as const;
-
-export type TopicKind = keyof typeof topics;
-export const TOPIC_KINDS = Object.keys(topics) as TopicKind[];
-
-export interface ParsedTopic {
-  site: string;
-  kind: TopicKind;
-  device?: string;
-  user?: string;
-  alarm?: string;
-}
-
-/** Reads a v1 topic; null for anything else (another version, wrong depth, an id outside [a-z0-9-]). Never throws. */
-export function parseTopic(topic: string): ParsedTopic | null {
-  const parts = topic.split("/");
-  if (parts[0] !== "roomgate" || parts[1] !== "v1") return null;
-  const site = parts[2];
-  if (site === undefined || !isId(site, SITE_ID_MAX)) return null;
-  const rest = parts.slice(3);
-  const [a, b, c] = rest;
-  const id = (v: string | undefined): v is string => isId(v);
-  switch (rest.length) {
-    case 1:
-      if (a === "event") return { site, kind: "event" };
-      if (a === "readiness") return { site, kind: "readiness" };
-      return null;
-    case 2:
-      if (a === "agent" && b === "state") return { site, kind: "agentState" };
-      if (a === "agent" && b === "meta") return { site, kind: "agentMeta" };
-      if (a === "agent" && b === "rebirth") return { site, kind: "rebirth" };
-      if (a === "alarm" && id(b)) return { site, kind: "alarm", alarm: b };
-      if (a === "cmd" && id(b)) return { site, kind: "cmd", user: b };
-      if (a === "res" && id(b)) return { site, kind: "res", user: b };
-      return null;
-    case 3:
-      if (a === "dev" && id(b) && c === "state") return { site, kind: "deviceState", device: b };
-      if (a === "dev" && id(b) && c === "health") return { site, kind: "deviceHealth", device: b };
-      return null;
-    default:
-      return null;
-  }
-}
 
 // ---------------------------------------------------------------- payloads
 
@@ -221,16 +149,6 @@ export const EventSchema = z
   })
   .describe("Something that happened (not retained): command audit, health change, driver event, alarm raised/cleared.");
 
-export const CommandSchema = z
-  .strictObject({
-    id: z.string().min(1).max(64).describe("Chosen by the operator; echoed in the response."),
-    device: idSchema.optional().describe("Target device; absent for agent-level actions."),
-    action: z.string().min(1).max(64).describe("Action name, as listed in agent/meta."),
-    args: z.record(z.string(), z.unknown()).default({}).describe("Action arguments (see the action's JSON Schema in meta)."),
-    expiresAt: ts.optional().describe("Past this time (ms epoch) the command is answered `expired`, never run."),
-  })
-  .describe("Operator -> agent command (never retained).");
-
 export const ResponseSchema = z
   .object({
     id: z.string().max(64).nullable().describe("The command's id; \"\" or null if it could not be read from the payload."),
@@ -292,9 +210,9 @@ export interface TopicSpec {
   schemaFile: string | null;
 }
 
-const spec = (kind: TopicKind, pattern: string, retain: boolean, from: TopicSpec["from"], schema: z.ZodType | null, file: string | null): TopicSpec => ({
+const spec = (kind: TopicKind, retain: boolean, from: TopicSpec["from"], schema: z.ZodType | null, file: string | null): TopicSpec => ({
   kind,
-  pattern: `${TOPIC_PREFIX}/{site}/${pattern}`,
+  pattern: TOPIC_PATTERNS[kind],
   retain,
   qos: 1,
   from,
@@ -303,28 +221,22 @@ const spec = (kind: TopicKind, pattern: string, retain: boolean, from: TopicSpec
 });
 
 export const TOPIC_SPECS: Readonly<Record<TopicKind, TopicSpec>> = {
-  agentState: spec("agentState", "agent/state", true, "agent", AgentStateSchema, "agent-state"),
-  agentMeta: spec("agentMeta", "agent/meta", true, "agent", AgentMetaSchema, "agent-meta"),
-  rebirth: spec("rebirth", "agent/rebirth", false, "operator", null, null),
-  deviceState: spec("deviceState", "dev/{device}/state", true, "agent", DeviceStateSchema, "device-state"),
-  deviceHealth: spec("deviceHealth", "dev/{device}/health", true, "agent", DeviceHealthSchema, "device-health"),
-  alarm: spec("alarm", "alarm/{alarm}", true, "agent", AlarmSchema, "alarm"),
-  event: spec("event", "event", false, "agent", EventSchema, "event"),
-  readiness: spec("readiness", "readiness", true, "agent", ReadinessSchema, "readiness"),
-  cmd: spec("cmd", "cmd/{user}", false, "operator", CommandSchema, "command"),
-  res: spec("res", "res/{user}", false, "agent", ResponseSchema, "response"),
+  agentState: spec("agentState", true, "agent", AgentStateSchema, "agent-state"),
+  agentMeta: spec("agentMeta", true, "agent", AgentMetaSchema, "agent-meta"),
+  rebirth: spec("rebirth", false, "operator", null, null),
+  deviceState: spec("deviceState", true, "agent", DeviceStateSchema, "device-state"),
+  deviceHealth: spec("deviceHealth", true, "agent", DeviceHealthSchema, "device-health"),
+  alarm: spec("alarm", true, "agent", AlarmSchema, "alarm"),
+  event: spec("event", false, "agent", EventSchema, "event"),
+  readiness: spec("readiness", true, "agent", ReadinessSchema, "readiness"),
+  cmd: spec("cmd", false, "operator", CommandSchema, "command"),
+  res: spec("res", false, "agent", ResponseSchema, "response"),
 };
 
 /** MQTT publish options of a topic kind. */
 export function publishOptions(kind: TopicKind): { qos: 0 | 1 | 2; retain: boolean } {
   const s = TOPIC_SPECS[kind];
   return { qos: s.qos, retain: s.retain };
-}
-
-/** A subscription filter for a kind: placeholders become `+` (the site too, unless given). */
-export function topicFilter(kind: TopicKind, site?: string): string {
-  const p = TOPIC_SPECS[kind].pattern.replace(/\{(device|alarm|user)\}/g, "+");
-  return site === undefined ? p.replace("{site}", "+") : p.replace("{site}", seg("site", site, SITE_ID_MAX));
 }
 
 // ---------------------------------------------------------------- encode / decode

@@ -4,9 +4,12 @@
  * no commands. Once every device reports `ok`, a --warmup is skipped, then /proc/PID/status
  * (VmRSS) and /proc/PID/stat (utime+stime) are sampled every second for --seconds.
  *
- * For orientation it also measures, each in a fresh `node --input-type=module -e` process, the RSS
- * of a bare Node process and of importing the libraries the agent uses, and the agent's own
- * module graph.
+ * The agent runs on the Node that runs the bench (run the bench with the bundle's node/bin/node to
+ * measure Node 24) with the gateway's flags (bench/lib/processes.ts, benchAgentFlags).
+ *
+ * For orientation it also measures, each in a fresh `node --input-type=module -e` process with the
+ * same flags, the RSS of a bare Node process and of importing the libraries the agent uses, and the
+ * agent's own module graph (bench/module-costs.ts has the finer view).
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -15,7 +18,7 @@ import { CameraTap } from "./lib/camera-tap.js";
 import { moduleCosts, type ModuleCost } from "./lib/module-cost.js";
 import { Operator } from "./lib/operator.js";
 import { emitJson, note, setJsonOnly } from "./lib/output.js";
-import { projectRoot, spawnAgent, type BenchChild } from "./lib/processes.js";
+import { benchAgentFlags, projectRoot, spawnAgent, type BenchChild } from "./lib/processes.js";
 import { clockTicksPerSecond, machineInfo, readCpuTicks, readMem, type MemSample } from "./lib/procfs.js";
 import { scratchDir, startBenchBroker, startCamera, writeSiteFile, type BenchBroker, type BrokerMode, type SimulatedDevice } from "./lib/site.js";
 import { fmt, rounded, summarize, table } from "./lib/stats.js";
@@ -41,6 +44,23 @@ const SITE = "bench-footprint";
 const TARGET_RSS_MB = 64;
 const TARGET_CPU_PCT = 1;
 const KB_PER_MB = 1024;
+/** The issue's "no growth in the last 20 minutes". */
+const GROWTH_WINDOW_S = 1200;
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
 
 interface Sample {
   /** Seconds since the window opened. */
@@ -88,7 +108,7 @@ async function measureModules(): Promise<ModuleCost[]> {
       label: "agent module graph (visca, serial+udp)",
       imports: [dist("cli/agent.js"), dist("drivers/visca/index.js"), dist("drivers/transport/serial.js"), dist("drivers/transport/udp.js")],
     },
-  ]);
+  ], { flags: benchAgentFlags() });
 }
 
 async function main(): Promise<void> {
@@ -131,6 +151,18 @@ async function main(): Promise<void> {
     const last = samples[samples.length - 1]!;
     const rssMb = samples.map((s) => s.mem.rssKb / KB_PER_MB);
     const rss = summarize(rssMb);
+    // Growth over the last 20 minutes (the last two thirds of a shorter window): the first minute's
+    // mean against the last minute's, and a least-squares slope over the whole stretch.
+    const tail = samples.filter((s) => s.t >= samples[samples.length - 1]!.t - Math.min(GROWTH_WINDOW_S, (samples[samples.length - 1]!.t * 2) / 3));
+    const minuteMean = (xs: Sample[]) => summarize(xs.map((s) => s.mem.rssKb / KB_PER_MB)).mean;
+    const t0 = tail[0]!.t;
+    const tEnd = tail[tail.length - 1]!.t;
+    const growth = {
+      windowS: tEnd - t0,
+      firstMinuteMb: minuteMean(tail.filter((s) => s.t < t0 + 60)),
+      lastMinuteMb: minuteMean(tail.filter((s) => s.t > tEnd - 60)),
+      slopeMbPerHour: slope(tail.map((s) => [s.t, s.mem.rssKb / KB_PER_MB])) * 3600,
+    };
     const windowS = last.t - first.t;
     const cpuPct = ((last.ticks - first.ticks) / hz.hz / windowS) * 100;
     const perSecond = samples.slice(1).map((s, i) => ((s.ticks - samples[i]!.ticks) / hz.hz / (s.t - samples[i]!.t)) * 100);
@@ -151,8 +183,10 @@ async function main(): Promise<void> {
         clockTicks: hz,
         broker: flags.broker,
         agent: "child process (node dist/cli/main.js agent), logLevel info",
+        agentNodeFlags: benchAgentFlags(),
       },
       rssMb: rounded({ atSpawn: startMem.rssKb / KB_PER_MB, start: rssMb[0]!, max: rss.max, mean: rss.mean, end: rssMb[rssMb.length - 1]!, min: rss.min }, 1),
+      rssGrowth: rounded(growth, 2),
       rssSplitMbAtEnd: rounded({ anon: last.mem.anonKb / KB_PER_MB, file: last.mem.fileKb / KB_PER_MB }, 1),
       cpu: rounded({ meanPctOfOneCore: cpuPct, maxPerSecondPct: Math.max(...perSecond), p90PerSecondPct: summarize(perSecond).p90, cpuSeconds: (last.ticks - first.ticks) / hz.hz }),
       polling: { inquiries, expectedAbout: Math.round((windowS * 1000 * cams.length * 4) / flags["poll-interval-ms"]), healthChanges, notOkAtEnd: notOk },
@@ -172,6 +206,7 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    note(`RSS over the last ${fmt(growth.windowS / 60, 1)} min: first minute ${fmt(growth.firstMinuteMb, 1)} MB, last minute ${fmt(growth.lastMinuteMb, 1)} MB, slope ${fmt(growth.slopeMbPerHour)} MB/h`);
     note(`RSS at end: anon ${fmt(result.rssSplitMbAtEnd.anon, 1)} MB, file-backed ${fmt(result.rssSplitMbAtEnd.file, 1)} MB`);
     note(`polling: ${inquiries} inquiries (about ${result.polling.expectedAbout} expected), ${healthChanges} health changes, not ok at end: ${notOk.join(", ") || "none"}`);
     if (modules.length > 0) {

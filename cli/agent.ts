@@ -1,4 +1,4 @@
-import { loadSiteConfig } from "../config/load.js";
+import { loadSiteConfig } from "../config/load-site.js";
 import { createLogger } from "../agent/logger.js";
 import { Agent } from "../agent/agent.js";
 import { checkDevices } from "../agent/drivers.js";
@@ -6,6 +6,7 @@ import { nextBootSeq } from "../agent/boot-seq.js";
 import { prepareStateDir } from "../agent/state-format.js";
 import { lockStateDir } from "../agent/state-lock.js";
 import { Watchdog } from "../agent/watchdog.js";
+import { HeapTrim } from "../agent/heap-trim.js";
 import { systemClock } from "../drivers/clock.js";
 import { packageVersion } from "./version.js";
 import { untilSignal } from "./args.js";
@@ -38,8 +39,12 @@ export async function agentCommand(argv: string[]): Promise<number> {
   // Fed from the event loop from now on: a stuck loop is restarted by systemd (WatchdogSec in the unit).
   const watchdog = new Watchdog({ env: process.env, pid: process.pid, clock: systemClock, logger });
   watchdog.start();
+  // The gateway's flags give the agent V8's gc (cli/node-flags.ts): agent/heap-trim.ts says why it uses it.
+  const trim = new HeapTrim({ clock: systemClock, logger });
+  trim.start();
   await agent.start();
   await untilSignal();
+  trim.stop();
   watchdog.stop();
   await agent.stop();
   lock.release();

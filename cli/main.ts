@@ -8,6 +8,7 @@
  */
 import v8 from "node:v8";
 import { runCli } from "./dispatch.js";
+import { installLeanImports } from "./lean-imports.js";
 
 /**
  * Started without the gateway flags (cli/node-flags.ts), e.g. `node dist/cli/main.js agent`: on Node 20
@@ -15,7 +16,10 @@ import { runCli } from "./dispatch.js";
  * ROOMGATE_V8_LITE=0 leaves V8 as it is.
  */
 function tuneForGateway(command: string | undefined): void {
-  if (command !== "agent" || process.env.ROOMGATE_V8_LITE === "0") return;
+  if (command !== "agent") return;
+  // Before the agent's modules load (runCli imports them): cli/lean-imports.ts.
+  installLeanImports();
+  if (process.env.ROOMGATE_V8_LITE === "0") return;
   if (!process.execArgv.includes("--lite-mode")) v8.setFlagsFromString("--lite-mode");
 }
 

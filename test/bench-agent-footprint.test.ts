@@ -10,5 +10,6 @@ describe("bench/agent-footprint, tiny", () => {
     const text = JSON.stringify(r.json);
     expect(text).toMatch(/"rssMb":\{"atSpawn":[\d.]+,"start":[\d.]+/);
     expect(text).toContain('"notOkAtEnd":[]');
+    expect(r.json.rssGrowth).toMatchObject({ windowS: expect.any(Number), firstMinuteMb: expect.any(Number), lastMinuteMb: expect.any(Number), slopeMbPerHour: expect.any(Number) });
   }, 120_000);
 });

@@ -7,7 +7,7 @@
 import type { ActionTable } from "../../drivers/types.js";
 import { ReadinessService } from "../readiness/service.js";
 import { ReadinessSchedule } from "../readiness/schedule.js";
-import { topics } from "../topics.js";
+import { topics } from "../topic-names.js";
 import type { AgentModule, ModuleContext } from "../module.js";
 
 export class ReadinessModule implements AgentModule {

@@ -7,7 +7,7 @@
  */
 import type { SiteConfig } from "../../config/site.js";
 import { configErrorMap, zodIssuesToConfigIssues, type ConfigIssue } from "../../config/issues.js";
-import type { Locate } from "../../config/load.js";
+import type { Locate } from "../../config/load-site.js";
 import type { DriverModule } from "../drivers.js";
 import { codecActionArgs } from "../../drivers/codec/vocabulary.js";
 

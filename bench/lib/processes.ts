@@ -143,10 +143,19 @@ export async function spawnBroker(): Promise<{ child: BenchChild; url: string }>
 }
 
 /**
- * `roomgate agent` for a site file, started as on a gateway (cli/node-flags.ts; ROOMGATE_BENCH_PLAIN_NODE=1
- * starts it without them, for comparison); the caller waits for readiness on MQTT.
+ * The Node flags the bench's agent starts with: the gateway's (cli/node-flags.ts), none with
+ * ROOMGATE_BENCH_PLAIN_NODE=1, or the words of ROOMGATE_BENCH_AGENT_FLAGS (to measure another set).
+ */
+export function benchAgentFlags(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  if (env.ROOMGATE_BENCH_AGENT_FLAGS !== undefined) return env.ROOMGATE_BENCH_AGENT_FLAGS.split(/\s+/).filter((w) => w !== "");
+  return env.ROOMGATE_BENCH_PLAIN_NODE === "1" ? [] : AGENT_NODE_FLAGS;
+}
+
+/**
+ * `roomgate agent` for a site file, started as on a gateway (benchAgentFlags); the caller waits for
+ * readiness on MQTT.
  */
 export function spawnAgent(configFile: string, brokerUrl: string, stateDir: string): BenchChild {
-  const flags = process.env.ROOMGATE_BENCH_PLAIN_NODE === "1" ? [] : AGENT_NODE_FLAGS;
+  const flags = benchAgentFlags();
   return spawnCli("agent", ["agent", "--config", configFile, "--broker", brokerUrl, "--state-dir", stateDir], process.env, flags);
 }
