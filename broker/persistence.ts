@@ -38,6 +38,8 @@ export interface BrokerStore {
   readonly aedes: Pick<AedesOptions, "persistence" | "mq">;
   /** For the log and `roomgate broker` output: `level /var/lib/roomgate/broker`, `redis host:6379`, `memory`. */
   readonly description: string;
+  /** Counters for the bench and the log (what the store wrote, how often it committed). */
+  stats(): Record<string, number>;
   /** Closes the store's connections or files; call after aedes has closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -57,7 +59,7 @@ type Closable = { destroy(): Promise<void> };
 export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
   if (choice.type === "memory") {
     const persistence = withOrderedPublishSteps(withRetainedIndex(memoryPersistence() as unknown as Closable, { indexOnly: true })) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
-    return { aedes: { persistence }, description: "memory", close: once(() => persistence.destroy()) };
+    return { aedes: { persistence }, description: "memory", stats: () => ({}), close: once(() => persistence.destroy()) };
   }
   if (choice.type === "level") {
     const dir = path.resolve(choice.dir ?? path.join(stateDir, "broker"));
@@ -70,7 +72,7 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
     }
     const persistence = withOrderedPublishSteps(withRetainedIndex(levelPersistence(db) as unknown as Closable)) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
-    return { aedes: { persistence }, description: `level ${dir}`, close: once(() => persistence.destroy()) };
+    return { aedes: { persistence }, description: `level ${dir}`, stats: () => ({}), close: once(() => persistence.destroy()) };
   }
   const url = new URL(choice.url);
   const shown = `${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ""}`;
@@ -118,6 +120,7 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
   return {
     aedes: { persistence, mq },
     description: `redis ${shown}`,
+    stats: () => ({}),
     close: once(async () => {
       await persistence.destroy();
       await Promise.all(Object.values(conns).map((c) => c.quit().then(() => undefined, () => c.disconnect())));

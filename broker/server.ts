@@ -71,6 +71,8 @@ export interface RunningBroker {
   readonly fleet: FleetView;
   /** `memory`, `level DIR`, `redis host:port`. */
   readonly store: string;
+  /** The store's counters (bench/fleet prints them). */
+  storeStats(): Record<string, number>;
   /** Stops accepting, disconnects every client, closes aedes and the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -220,6 +222,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     metrics,
     fleet,
     store: store.description,
+    storeStats: () => store.stats(),
     close() {
       closing ??= (async () => {
         const listenersClosed = closeAll();

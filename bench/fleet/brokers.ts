@@ -79,7 +79,16 @@ export interface BrokerUnderTest {
   version: string;
   /** The last lines it logged, for error messages. */
   tail(): string;
+  /** aedes only: its process.memoryUsage() and its store's counters, now. */
+  stats?(): Promise<BrokerStats>;
+  /** aedes only: writes a V8 heap snapshot to `file` (stops the broker while it runs). */
+  heapSnapshot?(file: string, timeoutMs: number): Promise<BrokerStats>;
   stop(): Promise<void>;
+}
+
+export interface BrokerStats {
+  memory: NodeJS.MemoryUsage;
+  store: Record<string, unknown>;
 }
 
 const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "aedes-broker.js");
@@ -92,9 +101,20 @@ export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<
   try {
     const line = await bench.waitForLog((l) => l.msg === "broker listening", "broker listening", 60_000);
     const pkg = JSON.parse(readFileSync(path.join(projectRoot, "node_modules", "aedes", "package.json"), "utf8")) as { version: string };
+    let nextId = 1;
+    const ask = async (command: string, timeoutMs: number): Promise<BrokerStats> => {
+      const id = String(nextId++);
+      const answer = bench.waitForLog((l) => l.id === id, command, timeoutMs);
+      const [what, ...rest] = command.split(" ");
+      child.stdin!.write(`${[what, id, ...rest].join(" ")}\n`);
+      const l = await answer;
+      return { memory: l.memory as NodeJS.MemoryUsage, store: (l.store ?? {}) as Record<string, unknown> };
+    };
     return {
       name: "aedes", pid: bench.pid, host: "127.0.0.1", port: Number(line.port), version: `aedes ${pkg.version}`,
       tail: () => bench.tail(),
+      stats: () => ask("stats", 10_000),
+      heapSnapshot: (file, timeoutMs) => ask(`heap ${file}`, timeoutMs),
       stop: async () => void (await bench.stop(10_000)),
     };
   } catch (err) {
