@@ -26,6 +26,9 @@ import { Redis } from "ioredis";
 import type { BrokerPersistence } from "../config/broker.js";
 import type { Logger } from "../drivers/types.js";
 import { withOrderedPublishSteps } from "./ordered-store.js";
+import { GroupCommitLevel } from "./level-commit.js";
+import { RetainedLog } from "./retained-log.js";
+import type { RetainedRecord } from "./retained-records.js";
 import { withRetainedIndex } from "./retained-index.js";
 
 // A CommonJS module whose typings say `export default`: at run time the import is the factory itself.
@@ -34,6 +37,11 @@ const memoryPersistence = memoryModule as unknown as () => object;
 export type PersistenceChoice = BrokerPersistence | { type: "redis"; url: string };
 
 export interface BrokerStore {
+  /**
+   * On a store that keeps what it acknowledges: resolves once `packet` (just published) is on disk
+   * as far as this store promises (puback-after-store.ts holds a QoS 1 PUBACK until then).
+   */
+  readonly durable?: (packet: { retain?: boolean }) => Promise<void>;
   /** What to hand Aedes.createBroker. */
   readonly aedes: Pick<AedesOptions, "persistence" | "mq">;
   /** For the log and `roomgate broker` output: `level /var/lib/roomgate/broker`, `redis host:6379`, `memory`. */
@@ -58,22 +66,10 @@ type Closable = { destroy(): Promise<void> };
 
 export async function openStore(choice: PersistenceChoice, log: Logger, stateDir: string): Promise<BrokerStore> {
   if (choice.type === "memory") {
-    const persistence = withOrderedPublishSteps(withRetainedIndex(memoryPersistence() as unknown as Closable, { indexOnly: true })) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+    const persistence = withOrderedPublishSteps(withRetainedIndex(memoryPersistence() as unknown as Closable)) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
     return { aedes: { persistence }, description: "memory", stats: () => ({}), close: once(() => persistence.destroy()) };
   }
-  if (choice.type === "level") {
-    const dir = path.resolve(choice.dir ?? path.join(stateDir, "broker"));
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const db = new ClassicLevel(dir); // the persistence passes its own value encoding per call
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
-    }
-    const persistence = withOrderedPublishSteps(withRetainedIndex(levelPersistence(db) as unknown as Closable)) as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
-    return { aedes: { persistence }, description: `level ${dir}`, stats: () => ({}), close: once(() => persistence.destroy()) };
-  }
+  if (choice.type === "level") return openOnDisk(path.resolve(choice.dir ?? path.join(stateDir, "broker")), log);
   const url = new URL(choice.url);
   const shown = `${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ""}`;
   const connection = (role: string) => {
@@ -126,6 +122,75 @@ export async function openStore(choice: PersistenceChoice, log: Logger, stateDir
       await Promise.all(Object.values(conns).map((c) => c.quit().then(() => undefined, () => c.disconnect())));
     }),
   };
+}
+
+/**
+ * The on-disk store in `dir`: sessions in LevelDB with group commit (level-commit.ts), retained
+ * messages in memory and in their own snapshot and log (retained-log.ts, in `dir/retained`).
+ */
+async function openOnDisk(dir: string, log: Logger): Promise<BrokerStore> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const db = new ClassicLevel<string, Buffer>(dir); // the persistence passes its own value encoding per call
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new StoreError(`cannot open the broker's store in ${dir}: ${cause}${/lock/i.test(cause) ? " (is another broker using it?)" : ""}`);
+  }
+  const sessions = new GroupCommitLevel(db);
+  const level = levelPersistence(sessions) as unknown as Closable & { createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedRecord> };
+  let index: { all(): Iterable<RetainedRecord> } | undefined;
+  let retainedLog: RetainedLog;
+  let kept: RetainedRecord[];
+  try {
+    ({ store: retainedLog, retained: kept } = RetainedLog.open({ dir: path.join(dir, "retained"), logger: log }, () => index?.all() ?? []));
+    kept = await moveRetainedOutOfLevel(level, sessions, retainedLog, kept, log);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const persistence = withOrderedPublishSteps(withRetainedIndex(level, { keeper: { retained: kept, append: (r) => retainedLog.append(r) } }));
+  index = persistence.retainedIndex;
+  const aedesPersistence = persistence as unknown as Closable & NonNullable<AedesOptions["persistence"]>;
+  return {
+    aedes: { persistence: aedesPersistence },
+    description: `level ${dir}`,
+    // A queued QoS 1 copy is committed (synced) before the publish finishes; a retained one is in a batch.
+    durable: (packet) => (packet.retain === true ? retainedLog.durable() : Promise.resolve()),
+    stats: () => {
+      const s = sessions.stats();
+      const r = retainedLog.stats();
+      return { sessionCommits: s.commits, sessionWrites: s.writes, retained: persistence.retainedIndex.size, retainedChanges: r.changes, retainedBatches: r.batches, retainedFsyncs: r.fsyncs, retainedBytesWritten: r.bytesWritten, retainedCompactions: r.compactions, retainedLogBytes: r.logBytes, retainedSnapshotBytes: r.snapshotBytes };
+    },
+    close: once(async () => {
+      await retainedLog.close();
+      await aedesPersistence.destroy(); // closes `sessions`, which commits what is queued first
+    }),
+  };
+}
+
+/**
+ * Retained messages written by an earlier broker into LevelDB (one record per topic) move into the
+ * retained log once, then leave LevelDB. Before the broker listens, so nothing else is written
+ * meanwhile: a crash between the two steps only moves the same messages again.
+ */
+async function moveRetainedOutOfLevel(
+  level: { createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedRecord> },
+  sessions: GroupCommitLevel,
+  retainedLog: RetainedLog,
+  kept: RetainedRecord[],
+  log: Logger,
+): Promise<RetainedRecord[]> {
+  const old: RetainedRecord[] = [];
+  for await (const p of level.createRetainedStreamCombi(["#", "$SYS/#"])) old.push({ topic: p.topic, payload: Buffer.from(p.payload), qos: p.qos ?? 0 });
+  if (old.length === 0) return kept;
+  const newer = new Set(kept.map((r) => r.topic));
+  const moved = old.filter((r) => !newer.has(r.topic));
+  for (const r of moved) retainedLog.append(r);
+  await retainedLog.flush();
+  await sessions.clear({ gte: "retained:", lt: "retained;" });
+  log.info({ moved: moved.length }, "retained messages moved from LevelDB into the retained log");
+  return [...moved, ...kept];
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

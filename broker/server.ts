@@ -23,6 +23,7 @@ import { ClientLimits, emptyLimitCounts, LimitLog, type LimitCounts } from "./li
 import { listenHttp, listenTcp, listenTls, type HttpListening, type Listening } from "./listeners.js";
 import { createMetrics, type BrokerMetrics } from "./metrics.js";
 import { holdUntilConnected } from "./connack-first.js";
+import { ackAfterStore } from "./puback-after-store.js";
 import { dedupeStoredCopies, useExactDedupe } from "./exact-dedupe.js";
 import { openStore, type PersistenceChoice } from "./persistence.js";
 
@@ -172,6 +173,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     const client = aedes.handle(conn, req);
     useExactDedupe(client, aedes.id);
     holdUntilConnected(client);
+    if (store.durable) ackAfterStore(client, store.durable);
   };
 
   const listeners: Listening[] = [];
