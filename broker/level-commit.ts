@@ -99,12 +99,14 @@ export class GroupCommitLevel {
     await this.db.close();
   }
 
-  /** Resolves once every write made so far is committed. */
-  async settled(): Promise<void> {
-    while (this.inFlight !== undefined || this.queued.length > 0) {
-      if (this.inFlight === undefined) this.commit();
-      await this.inFlight!.catch(noop);
-    }
+  /**
+   * Resolves once every write made so far is committed (whether it succeeded or not). Writes made
+   * after the call are not waited for: under a steady stream of writes a reader would wait forever.
+   */
+  settled(): Promise<void> {
+    // Batches commit in order: the queued writes go in the next one, after the one in flight.
+    if (this.queued.length > 0) return this.enqueue([]).catch(noop);
+    return this.inFlight?.catch(noop) ?? Promise.resolve();
   }
 
   private enqueue(ops: Op[]): Promise<void> {

@@ -39,6 +39,8 @@ interface ParsingClient {
   connected: boolean;
   connecting: boolean;
   _parsingBatch: number;
+  _keepaliveInterval: number;
+  _keepaliveTimer: { refresh(): unknown };
   _nextBatch: Next;
   _parser: NodeJS.EventEmitter & { emit(event: "error", err: Error): boolean };
   once(event: "connected", fn: () => void): unknown;
@@ -65,21 +67,33 @@ export function ackAfterStore(client: Client, durable: (packet: PublishPacket) =
       return;
     }
     c._parsingBatch++;
+    // What aedes' handle() does for every packet: a client that only publishes is alive.
+    if (c._keepaliveInterval > 0) c._keepaliveTimer.refresh();
     const p = packet as PublishPacket;
+    // Its place among the PUBACKs is taken now: publishes read together finish in any order.
+    let settle!: (ack: Promise<boolean>) => void;
+    const turn = new Promise<boolean>((resolve) => (settle = (ack) => resolve(ack)));
+    turn.catch(noop); // handled in its turn below: not an unhandled rejection meanwhile
+    acks = acks.then(() => turn).then(
+      (ack) => {
+        if (ack) writePuback(c, p.messageId!);
+      },
+      (err: Error) => {
+        c.emit("error", new Error(`QoS 1 message not acknowledged, the store could not keep it: ${err.message}`));
+      },
+    );
+    const refuse = (err: Error) => {
+      settle(Promise.resolve(false)); // the connection closes: no PUBACK
+      c._nextBatch(err);
+    };
     const refused = checkTopic(p.topic, c.broker.maxTopicLevels);
-    if (refused) return c._nextBatch(refused);
+    if (refused) return refuse(refused);
     c.broker.authorizePublish(client, p as never, (err) => {
-      if (err) return c._nextBatch(err);
+      if (err) return refuse(err);
       // aedes' publish takes the client too (its typings leave it out).
       (c.broker.publish as unknown as PublishWithClient).call(c.broker, p, client, (err) => {
-        if (err) return c._nextBatch(err);
-        const stored = durable(p);
-        acks = acks.then(() => stored).then(
-          () => writePuback(c, p.messageId!),
-          (err: Error) => {
-            c.emit("error", new Error(`QoS 1 message not acknowledged, the store could not keep it: ${err.message}`));
-          },
-        );
+        if (err) return refuse(err);
+        settle(durable(p).then(() => true));
         c._nextBatch();
       });
     });
@@ -123,3 +137,5 @@ function writePuback(c: ParsingClient, messageId: number): void {
   // PUBACK: fixed header 0x40, remaining length 2, the packet identifier (MQTT-3.4).
   c.conn.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
 }
+
+function noop(): void {}

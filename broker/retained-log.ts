@@ -28,8 +28,9 @@
  * Opening: leftovers (`*.tmp`, files older than the newest snapshot) are deleted; a log whose last
  * record was torn by a crash is cut at the last whole record, and the cut is logged.
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { open as openAsync } from "node:fs/promises";
+import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { open as openAsync, rename, rm } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
 import { systemClock } from "../drivers/clock.js";
 import type { Clock, Logger, TimerHandle } from "../drivers/types.js";
@@ -61,6 +62,7 @@ export interface RetainedLogStats {
   lastCompactionMs: number;
 }
 
+const fdatasyncAsync = promisify(fdatasync);
 const GEN_DIGITS = 12;
 const nameOf = (kind: FileKind, gen: number) => `${kind}.${String(gen).padStart(GEN_DIGITS, "0")}`;
 /** Bytes of snapshot encoded per slice before yielding to the event loop. */
@@ -86,6 +88,8 @@ export class RetainedLog {
   private synced = 0;
   private durableWaiters: Array<{ seq: number; resolve(): void; reject(err: Error): void }> = [];
   private compacting: Promise<void> | undefined;
+  /** While the log is rotated: batches wait for the new log. */
+  private holdWrites = false;
   private compactFailedAt = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -222,7 +226,7 @@ export class RetainedLog {
       this.clock.clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.holdWrites) return; // a rotation writes it when done
     const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
@@ -274,32 +278,44 @@ export class RetainedLog {
       this.rotating = resolve;
       if (!this.syncing) resolve();
     });
-    // From here to the snapshot's first await nothing else runs: the rotation is atomic for the broker.
     this.rotating = undefined;
+    // The log's last batch, synced before it is closed; changes made meanwhile wait for the new log.
     this.writeBatch();
-    fdatasyncSync(this.fd);
-    this.settleDurable(this.written);
+    this.holdWrites = true;
+    const upTo = this.written;
+    try {
+      await fdatasyncAsync(this.fd);
+    } catch (err) {
+      this.holdWrites = false;
+      this.settleDurable(upTo, err as Error);
+      throw err;
+    }
+    this.counts.fsyncs += 1;
+    this.settleDurable(upTo);
+    // From here to the snapshot's first await nothing else runs: the rotation is atomic for the broker.
     closeSync(this.fd);
     const from = this.gen;
     this.gen = from + 1;
     this.fd = openLog(this.dir, this.gen);
     this.logBytes = FILE_HEADER_BYTES;
+    this.holdWrites = false;
     const records = [...this.current()];
+    this.writeBatch();
     if (this.syncAgain || this.waiters.length > 0) this.requestSync();
     const tmp = path.join(this.dir, `${nameOf("snapshot", this.gen)}.tmp`);
     try {
       const bytes = await writeSnapshot(tmp, records);
-      renameSync(tmp, path.join(this.dir, nameOf("snapshot", this.gen)));
-      syncDir(this.dir);
-      rmSync(path.join(this.dir, nameOf("snapshot", from)), { force: true });
-      rmSync(path.join(this.dir, nameOf("log", from)), { force: true });
+      await rename(tmp, path.join(this.dir, nameOf("snapshot", this.gen)));
+      await syncDirAsync(this.dir);
+      await rm(path.join(this.dir, nameOf("snapshot", from)), { force: true });
+      await rm(path.join(this.dir, nameOf("log", from)), { force: true });
       this.counts.snapshotBytes = bytes;
       this.counts.compactions += 1;
       this.counts.lastCompactionMs = this.clock.now() - started;
       this.compactFailedAt = 0;
       this.log.info({ dir: this.dir, generation: this.gen, retained: records.length, bytes, ms: this.counts.lastCompactionMs }, "retained log compacted into a snapshot");
     } catch (err) {
-      rmSync(tmp, { force: true });
+      await rm(tmp, { force: true });
       this.compactFailedAt = this.logBytes;
       // The old snapshot and both logs still hold everything; try again once the log has grown.
       this.log.error({ dir: this.dir, err: (err as Error).message }, "retained log: compaction failed, kept the log");
@@ -350,6 +366,15 @@ async function writeSnapshot(file: string, records: readonly RetainedRecord[]): 
 
 function writeFully(fd: number, buf: Buffer, position: number): void {
   for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at, position + at);
+}
+
+async function syncDirAsync(dir: string): Promise<void> {
+  const h = await openAsync(dir, "r");
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
 }
 
 /** Makes a file's creation or rename in `dir` durable. */
