@@ -2,14 +2,17 @@
  * Where the broker keeps retained messages, persistent sessions and their QoS 1 queues, and how
  * messages fan out between broker instances.
  *
- * - `level` (default): aedes-persistence-level on classic-level (LevelDB), in one directory. Chosen
- *   because it is the moscajs-maintained on-disk persistence that aedes 1.x lists as a peer
- *   (>= 9.1.2, on aedes-persistence 11, the same abstract suite as aedes' own memory store), needs
- *   no separate server, and classic-level ships prebuilt binaries for linux-x64 and linux-arm64 (no
- *   compiler on a gateway). LevelDB holds a lock: a second broker on the same directory is refused
- *   with a clear error instead of corrupting it.
- * - `memory`: aedes' own store; nothing survives a restart.
- * Both single-instance stores answer retained reads from an in-memory index (retained-index.ts).
+ * - `level` (default, on disk in one directory): retained messages in memory (retained-index.ts),
+ *   made durable in batches in a snapshot plus an append-only log (retained-log.ts); sessions
+ *   (subscriptions, QoS 1 and 2 queues, wills) in aedes-persistence-level on classic-level (LevelDB)
+ *   with group commit (level-commit.ts); a QoS 1 PUBACK only once the message is stored
+ *   (puback-after-store.ts, via `durable`). aedes-persistence-level because it is the
+ *   moscajs-maintained on-disk persistence that aedes 1.x lists as a peer (>= 9.1.2, on
+ *   aedes-persistence 11, the same abstract suite as aedes' own memory store), needs no separate
+ *   server, and classic-level ships prebuilt binaries for linux-x64 and linux-arm64 (no compiler on a
+ *   gateway). LevelDB holds a lock: a second broker on the same directory is refused with a clear
+ *   error instead of corrupting it. docs/broker.md says what a crash can lose.
+ * - `memory`: aedes' own store with the retained index; nothing survives a restart.
  * - cluster (Redis): aedes-persistence-redis (the release line aedes 1.x names as its peer, 11.2)
  *   and mqemitter-redis for the fan-out, both on ioredis connections we own, so their errors are
  *   logged (not thrown) and they are closed when the broker stops.

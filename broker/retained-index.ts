@@ -33,6 +33,22 @@ class Retained implements RetainedRecord {
   ) {}
 }
 
+/**
+ * The payload in a buffer of its own, exactly its size. The parser's payload is a view into the
+ * socket chunk it came in (up to 64 kB, shared with the other packets of that read): kept as it is,
+ * a retained message would hold the whole chunk for as long as the topic keeps it. And not from
+ * Buffer's shared pool either, whose 8 kB slabs a long-lived message would keep the same way.
+ */
+function ownCopy(payload: Buffer | string): Buffer {
+  const n = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+  if (n === 0) return EMPTY;
+  const own = Buffer.allocUnsafeSlow(n);
+  if (typeof payload === "string") own.write(payload);
+  else payload.copy(own);
+  return own;
+}
+const EMPTY = Buffer.alloc(0);
+
 class Node {
   /** Made on the first child: most nodes are leaves (one per retained topic). */
   children: Map<string, Node> | undefined;
@@ -49,7 +65,7 @@ export class RetainedTrie {
 
   /** A retained publish: an empty payload removes the topic's message. Returns what it keeps. */
   apply(packet: RetainedPacket): RetainedRecord {
-    const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+    const payload = ownCopy(packet.payload);
     const r = new Retained(packet.topic, payload, packet.qos ?? 0);
     if (payload.length === 0) this.delete(packet.topic);
     else this.set(r);

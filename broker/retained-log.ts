@@ -36,7 +36,7 @@ import { systemClock } from "../drivers/clock.js";
 import type { Clock, Logger, TimerHandle } from "../drivers/types.js";
 import { encodeRecord, fileHeader, FILE_HEADER_BYTES, readRecords, recordBytes, writeRecord, type FileKind, type RetainedRecord } from "./retained-records.js";
 
-export const RETAINED_DEFAULTS = { commitMs: 200, commitMessages: 1000, compactBytes: 64 * 1024 * 1024 } as const;
+export const RETAINED_DEFAULTS = { commitMs: 100, commitMessages: 1000, compactBytes: 64 * 1024 * 1024 } as const;
 
 export interface RetainedLogOptions {
   /** The directory of the files (created). */

@@ -5,7 +5,8 @@
  * only (Node 24 ignores them later, and --max-semi-space-size cannot change in a running process), so
  * they belong on the command line of the service that runs the agent:
  * `node --lite-mode --max-semi-space-size=1 dist/cli/main.js agent --config ...`.
- * The `roomgate` bin's shebang carries only the second (Node 20 prints a V8 warning for lite mode on
- * every command); on Node 20 the agent switches lite mode on itself (cli/main.ts).
+ * The `roomgate` bin's shebang carries neither: it also starts `roomgate broker` (`npx roomgate
+ * broker` at the centre), which needs V8's default young generation (deploy/roomgate gives each
+ * command its flags); on Node 20 the agent switches lite mode on itself (cli/main.ts).
  */
 export const AGENT_NODE_FLAGS = ["--lite-mode", "--max-semi-space-size=1"] as const;

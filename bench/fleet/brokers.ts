@@ -91,12 +91,20 @@ export interface BrokerStats {
   store: Record<string, unknown>;
 }
 
+/**
+ * Node flags for the broker: none, as `roomgate broker` runs (cli/node-flags.ts);
+ * ROOMGATE_BENCH_BROKER_NODE_FLAGS (space-separated) to compare others, e.g. `--max-semi-space-size=1`.
+ */
+function brokerNodeFlags(): string[] {
+  return (process.env.ROOMGATE_BENCH_BROKER_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+}
+
 const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "aedes-broker.js");
 
 export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<BrokerUnderTest> {
   const args = [ENTRY, "--config", files.brokerFile, ...(dataDir !== undefined ? ["--data-dir", dataDir] : [])];
   // stdin piped: the broker exits when it closes, i.e. when the bench dies.
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...brokerNodeFlags(), ...args], { stdio: ["pipe", "pipe", "pipe"] });
   const bench = new BenchChild("aedes", child);
   try {
     const line = await bench.waitForLog((l) => l.msg === "broker listening", "broker listening", 60_000);
