@@ -30,6 +30,7 @@ import type { BrokerPersistence } from "../config/broker.js";
 import type { Logger } from "../drivers/types.js";
 import { withOrderedPublishSteps } from "./ordered-store.js";
 import { GroupCommitLevel } from "./level-commit.js";
+import type { Durable } from "./puback-after-store.js";
 import { RetainedLog } from "./retained-log.js";
 import type { RetainedRecord } from "./retained-records.js";
 import { withRetainedIndex } from "./retained-index.js";
@@ -41,10 +42,10 @@ export type PersistenceChoice = BrokerPersistence | { type: "redis"; url: string
 
 export interface BrokerStore {
   /**
-   * On a store that keeps what it acknowledges: resolves once `packet` (just published) is on disk
+   * On a store that keeps what it acknowledges: calls back once `packet` (just published) is on disk
    * as far as this store promises (puback-after-store.ts holds a QoS 1 PUBACK until then).
    */
-  readonly durable?: (packet: { retain?: boolean }) => Promise<void>;
+  readonly durable?: Durable;
   /** What to hand Aedes.createBroker. */
   readonly aedes: Pick<AedesOptions, "persistence" | "mq">;
   /** For the log and `roomgate broker` output: `level /var/lib/roomgate/broker`, `redis host:6379`, `memory`. */
@@ -159,7 +160,7 @@ async function openOnDisk(dir: string, log: Logger): Promise<BrokerStore> {
     aedes: { persistence: aedesPersistence },
     description: `level ${dir}`,
     // A queued QoS 1 copy is committed (synced) before the publish finishes; a retained one is in a batch.
-    durable: (packet) => (packet.retain === true ? retainedLog.durable() : Promise.resolve()),
+    durable: (packet, done) => (packet.retain === true ? retainedLog.whenDurable(done) : done()),
     stats: () => {
       const s = sessions.stats();
       const r = retainedLog.stats();

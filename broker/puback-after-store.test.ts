@@ -37,6 +37,7 @@ function gate(): Gate {
 
 /** aedes on a memory store whose queueing of copies for away sessions waits for `enqueueGate`. */
 async function rig(opts: { ackAfter: boolean; durable?: (p: { retain?: boolean }) => Promise<void> }) {
+  const durable = opts.durable;
   const persistence = memoryPersistence();
   const enqueue = persistence.outgoingEnqueueCombi.bind(persistence);
   const stored: string[] = [];
@@ -52,7 +53,7 @@ async function rig(opts: { ackAfter: boolean; durable?: (p: { retain?: boolean }
   const aedes = await Aedes.createBroker({ persistence: persistence as never });
   const server: Server = createServer((conn) => {
     const client = aedes.handle(conn);
-    if (opts.ackAfter) ackAfterStore(client, opts.durable ?? (() => Promise.resolve()));
+    if (opts.ackAfter) ackAfterStore(client, (p, done) => (durable ? durable(p).then(() => done(), done) : done()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(async () => {

@@ -6,7 +6,7 @@
  * a broker killed in between has acknowledged a message it never stored, and the publisher, told it
  * arrived, does not send it again. Here a QoS 1 PUBLISH from a connected client runs the same steps
  * aedes does (topic checks, authorizePublish, broker.publish) and the PUBACK is written when the
- * publish has finished and `durable(packet)` has resolved. The connection reads on as soon as the
+ * publish has finished and `durable(packet)` has called back. The connection reads on as soon as the
  * publish has finished, as with aedes: waiting for a retained batch holds the PUBACK only, never the
  * client's next packets, and PUBACKs leave in the order their PUBLISHes came (MQTT-4.6.0-2). A
  * store that could not make the message durable gets no PUBACK: the connection is closed and the
@@ -19,12 +19,23 @@
  */
 import type { Aedes, Client } from "aedes";
 
-interface PublishPacket {
+export interface PublishPacket {
   cmd: "publish";
   topic: string;
   qos: number;
   retain?: boolean;
   messageId?: number;
+}
+
+/** Calls `done` once `packet` (just published) is stored as the store promises; at once if it is. */
+export type Durable = (packet: PublishPacket, done: (err?: Error) => void) => void;
+
+const WAITING = 0;
+const ACK = 1;
+const SKIP = 2;
+interface Owed {
+  messageId: number;
+  state: typeof WAITING | typeof ACK | typeof SKIP;
 }
 
 type PublishWithClient = (this: Aedes, packet: unknown, client: Client, done: (err?: Error | null) => void) => void;
@@ -51,14 +62,30 @@ interface ParsingClient {
  * Call right after `aedes.handle(conn)` has made the client (before it reads its CONNECT) and after
  * holdUntilConnected, whose `connected` listener must run before the queued packets are let go.
  */
-export function ackAfterStore(client: Client, durable: (packet: PublishPacket) => Promise<void>): void {
+export function ackAfterStore(client: Client, durable: Durable): void {
   const c = client as unknown as ParsingClient;
   const parser = c._parser;
   const listeners = parser.listeners("packet") as Array<(this: unknown, packet: Packet) => void>;
   if (listeners.length !== 1) throw new Error(`aedes' parser has ${listeners.length} packet listeners, expected its own one`);
   const aedesEnqueue = listeners[0]!;
   parser.removeListener("packet", aedesEnqueue);
-  let acks: Promise<void> = Promise.resolve();
+  // The PUBACKs owed, in the order the PUBLISHes were read (they finish in any order). Plain objects
+  // and callbacks, no promises: at the fleet load every message waits here for its batch (~100 ms).
+  const owed: Owed[] = [];
+  let head = 0;
+  const release = () => {
+    while (head < owed.length && owed[head]!.state !== WAITING) {
+      const o = owed[head++]!;
+      if (o.state === ACK) writePuback(c, o.messageId);
+    }
+    if (head === owed.length) {
+      owed.length = 0;
+      head = 0;
+    } else if (head >= 1024) {
+      owed.splice(0, head);
+      head = 0;
+    }
+  };
 
   const dispatch = (packet: Packet) => {
     // Not connected: aedes closes the connection (MQTT-3.1.0-1).
@@ -70,20 +97,11 @@ export function ackAfterStore(client: Client, durable: (packet: PublishPacket) =
     // What aedes' handle() does for every packet: a client that only publishes is alive.
     if (c._keepaliveInterval > 0) c._keepaliveTimer.refresh();
     const p = packet as PublishPacket;
-    // Its place among the PUBACKs is taken now: publishes read together finish in any order.
-    let settle!: (ack: Promise<boolean>) => void;
-    const turn = new Promise<boolean>((resolve) => (settle = (ack) => resolve(ack)));
-    turn.catch(noop); // handled in its turn below: not an unhandled rejection meanwhile
-    acks = acks.then(() => turn).then(
-      (ack) => {
-        if (ack) writePuback(c, p.messageId!);
-      },
-      (err: Error) => {
-        c.emit("error", new Error(`QoS 1 message not acknowledged, the store could not keep it: ${err.message}`));
-      },
-    );
+    const o: Owed = { messageId: p.messageId!, state: WAITING };
+    owed.push(o);
     const refuse = (err: Error) => {
-      settle(Promise.resolve(false)); // the connection closes: no PUBACK
+      o.state = SKIP; // the connection closes: no PUBACK
+      release();
       c._nextBatch(err);
     };
     const refused = checkTopic(p.topic, c.broker.maxTopicLevels);
@@ -93,7 +111,11 @@ export function ackAfterStore(client: Client, durable: (packet: PublishPacket) =
       // aedes' publish takes the client too (its typings leave it out).
       (c.broker.publish as unknown as PublishWithClient).call(c.broker, p, client, (err) => {
         if (err) return refuse(err);
-        settle(durable(p).then(() => true));
+        durable(p, (err) => {
+          o.state = err ? SKIP : ACK;
+          release();
+          if (err) c.emit("error", new Error(`QoS 1 message not acknowledged, the store could not keep it: ${err.message}`));
+        });
         c._nextBatch();
       });
     });
@@ -137,5 +159,3 @@ function writePuback(c: ParsingClient, messageId: number): void {
   // PUBACK: fixed header 0x40, remaining length 2, the packet identifier (MQTT-3.4).
   c.conn.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
 }
-
-function noop(): void {}

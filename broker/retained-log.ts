@@ -86,7 +86,7 @@ export class RetainedLog {
   private appended = 0;
   private written = 0;
   private synced = 0;
-  private durableWaiters: Array<{ seq: number; resolve(): void; reject(err: Error): void }> = [];
+  private durableWaiters: Array<{ seq: number; done(err?: Error): void }> = [];
   private compacting: Promise<void> | undefined;
   /** While the log is rotated: batches wait for the new log. */
   private holdWrites = false;
@@ -183,8 +183,13 @@ export class RetainedLog {
    * failed (the change may be lost).
    */
   durable(): Promise<void> {
-    if (this.synced >= this.appended) return Promise.resolve();
-    return new Promise((resolve, reject) => this.durableWaiters.push({ seq: this.appended, resolve, reject }));
+    return new Promise((resolve, reject) => this.whenDurable((err) => (err ? reject(err) : resolve())));
+  }
+
+  /** durable() with a callback (called at once when there is nothing to wait for): no promise per message. */
+  whenDurable(done: (err?: Error) => void): void {
+    if (this.synced >= this.appended) return done();
+    this.durableWaiters.push({ seq: this.appended, done });
   }
 
   /** Writes the pending batch now and resolves once everything written so far is on disk. */
@@ -267,8 +272,7 @@ export class RetainedLog {
     while (n < this.durableWaiters.length && this.durableWaiters[n]!.seq <= upTo) n++;
     if (n === 0) return;
     const done = this.durableWaiters.splice(0, n);
-    for (const w of done) if (err === undefined) w.resolve();
-    else w.reject(err);
+    for (const w of done) w.done(err);
   }
 
   private async compact(): Promise<void> {
