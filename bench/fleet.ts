@@ -12,9 +12,9 @@
  *
  *   npm run bench:fleet                  # 2000 x 10, 60 s measured per broker, production hashes
  *   npm run bench:fleet -- --quick       # 200 agents, 10 s, light hashes: well under a minute
- *   npm run bench:fleet -- --data-dir /var/tmp/fleet --broker aedes,aedes-memory,mosquitto
- *                                        # issue 24's table: the on-disk store, the memory store and
- *                                        # Mosquitto with persistence, one after the other
+ *   npm run bench:fleet:stores           # issue 24's table: the on-disk store, the memory store and
+ *                                        # Mosquitto with persistence, one after the other (that is
+ *                                        # --data-dir $TMPDIR/roomgate-bench-fleet --broker aedes,aedes-memory,mosquitto)
  *   ... --heap-snapshot DIR              # and a heap snapshot of each aedes broker after its window,
  *                                        # summarised by type (bench/heap-summary.ts)
  */
