@@ -19,6 +19,7 @@ import { mosquittoPolicy } from "../../broker/mosquitto-policy.js";
 import { hashPassword, mosquittoHash, nodeScrypt, parseScryptHash, verifyPassword, DEFAULT_PBKDF2_ITERATIONS, DEFAULT_SCRYPT, type ScryptParams } from "../../broker/password.js";
 import { writePrivateFile } from "../../broker/users.js";
 import { brokerConfigSchema, type BrokerConfig, type BrokerUser } from "../../config/broker.js";
+import { BROKER_ENV } from "../../cli/node-flags.js";
 import { BenchChild, projectRoot, track } from "../lib/processes.js";
 import { agentUser, MONITOR_USER, operatorUser, siteId } from "./payloads.js";
 
@@ -92,8 +93,9 @@ export interface BrokerStats {
 }
 
 /**
- * Node flags for the broker: none, as `roomgate broker` runs (cli/node-flags.ts);
- * ROOMGATE_BENCH_BROKER_NODE_FLAGS (space-separated) to compare others, e.g. `--max-semi-space-size=1`.
+ * Node flags for the broker: none, as `roomgate broker` runs, with its environment (BROKER_ENV,
+ * cli/node-flags.ts; ROOMGATE_BENCH_BROKER_PLAIN_ENV=1 leaves it out); ROOMGATE_BENCH_BROKER_NODE_FLAGS
+ * (space-separated) to compare other flags, e.g. `--max-semi-space-size=1`.
  */
 function brokerNodeFlags(): string[] {
   return (process.env.ROOMGATE_BENCH_BROKER_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
@@ -104,7 +106,8 @@ const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "aedes-bro
 export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<BrokerUnderTest> {
   const args = [ENTRY, "--config", files.brokerFile, ...(dataDir !== undefined ? ["--data-dir", dataDir] : [])];
   // stdin piped: the broker exits when it closes, i.e. when the bench dies.
-  const child = spawn(process.execPath, [...brokerNodeFlags(), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const env = process.env.ROOMGATE_BENCH_BROKER_PLAIN_ENV === "1" ? process.env : { ...process.env, ...BROKER_ENV };
+  const child = spawn(process.execPath, [...brokerNodeFlags(), ...args], { stdio: ["pipe", "pipe", "pipe"], env });
   const bench = new BenchChild("aedes", child);
   try {
     const line = await bench.waitForLog((l) => l.msg === "broker listening", "broker listening", 60_000);
