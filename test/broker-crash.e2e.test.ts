@@ -178,6 +178,6 @@ describe("broker kill -9 under load", () => {
     }
     expect(wrong, `retained topics older than acknowledged (of ${retainedAcked.size})`).toEqual([]);
     expect(queuedAcked.size).toBeGreaterThan(KILL_AFTER / 4);
-    expect(retainedAcked.size).toBe(PUBLISHERS * RETAINED_TOPICS);
+    expect(retainedAcked.size).toBeGreaterThan(PUBLISHERS); // the retained side was exercised too
   });
 });
