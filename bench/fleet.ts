@@ -12,7 +12,13 @@
  *
  *   npm run bench:fleet                  # 2000 x 10, 60 s measured per broker, production hashes
  *   npm run bench:fleet -- --quick       # 200 agents, 10 s, light hashes: well under a minute
+ *   npm run bench:fleet:stores           # issue 24's table: the on-disk store, the memory store and
+ *                                        # Mosquitto with persistence, one after the other (that is
+ *                                        # --data-dir $TMPDIR/roomgate-bench-fleet --broker aedes,aedes-memory,mosquitto)
+ *   ... --heap-snapshot DIR              # and a heap snapshot of each aedes broker after its window,
+ *                                        # summarised by type (bench/heap-summary.ts)
  */
+import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { parseFlags, type FlagSpec } from "./lib/args.js";
 import { emitJson, note, setJsonOnly } from "./lib/output.js";
@@ -23,8 +29,9 @@ import { KDFS, writePolicy, type KdfName } from "./fleet/brokers.js";
 import { buildMeta, checkPayloads } from "./fleet/contract-check.js";
 import { SITE_PLACEHOLDER } from "./fleet/payloads.js";
 import type { LoadShape } from "./fleet/protocol.js";
-import { ratios, resultTable, verdicts, verdictTable } from "./fleet/report.js";
-import { runOne, type BrokerName, type RunResult } from "./fleet/run.js";
+import { ratios, resultTable, storeLines, verdicts, verdictTable } from "./fleet/report.js";
+import { BROKER_NAMES, runOne, type BrokerName, type RunResult } from "./fleet/run.js";
+import { heapSummaryText, summarizeHeapSnapshot, type HeapSummary } from "./lib/heap-summary.js";
 
 const specs = {
   agents: { type: "number", default: 2000, min: 1, help: "simulated agents (one connection each)" },
@@ -36,7 +43,7 @@ const specs = {
   duration: { type: "number", default: 60, min: 1, help: "measured steady state, s" },
   warmup: { type: "number", default: 15, help: "unmeasured load before it, s" },
   drain: { type: "number", default: 3, help: "wait after the window before counting, s" },
-  broker: { type: "string", default: "both", help: "aedes | mosquitto | both (one after the other, same load)" },
+  broker: { type: "string", default: "both", help: "comma-separated, run one after the other with the same load: aedes (the store --data-dir selects), aedes-memory, mosquitto; both = aedes,mosquitto" },
   workers: { type: "number", default: 2, min: 1, help: "agent worker processes" },
   "connect-concurrency": { type: "number", default: 64, min: 1, help: "connects in flight at once, in total" },
   "connect-timeout-s": { type: "number", default: 120, min: 1, help: "CONNACK deadline per agent, s" },
@@ -44,6 +51,7 @@ const specs = {
   keepalive: { type: "number", default: 30, help: "MQTT keepalive, s (the agent's default)" },
   seed: { type: "number", default: 1, help: "seed of the operators' site and device choice" },
   "data-dir": { type: "string", default: "", help: "broker data directory (persistence), a fresh subdirectory per broker; empty: none" },
+  "heap-snapshot": { type: "string", default: "", help: "directory: write a heap snapshot of each aedes broker after its window and summarise it by type" },
   quick: { type: "boolean", default: false, help: "200 agents, 10 s measured, 3 s warm-up, light hashes (unless given)" },
   "json-only": { type: "boolean", default: false, help: "print only the JSON line" },
 } satisfies Record<string, FlagSpec>;
@@ -58,8 +66,8 @@ if (flags.quick) {
   if (!given("kdf")) flags.kdf = "light";
   if (!given("drain")) flags.drain = 2;
 }
-const brokers: BrokerName[] = flags.broker === "both" ? ["aedes", "mosquitto"] : [flags.broker as BrokerName];
-if (!["aedes", "mosquitto", "both"].includes(flags.broker)) usageError(`--broker: expected aedes | mosquitto | both, got "${flags.broker}"`);
+const brokers = (flags.broker === "both" ? "aedes,mosquitto" : flags.broker).split(",") as BrokerName[];
+for (const b of brokers) if (!BROKER_NAMES.includes(b)) usageError(`--broker: expected a comma-separated list of ${BROKER_NAMES.join(", ")} (or both), got "${flags.broker}"`);
 if (!(flags.kdf in KDFS)) usageError(`--kdf: expected production | light, got "${flags.kdf}"`);
 
 function usageError(message: string): never {
@@ -90,6 +98,7 @@ async function main(): Promise<void> {
 
   const meta = await buildMeta(shape.devices, SITE_PLACEHOLDER);
   const payloadBytes = await checkPayloads(shape.devices, meta);
+  if (flags["heap-snapshot"] !== "") mkdirSync(flags["heap-snapshot"], { recursive: true });
   const scratch = scratchDir("fleet");
   const runs: Partial<Record<BrokerName, RunResult>> = {};
   let policyInfo: { users: number; kdfCheckMs: { scrypt: number; pbkdf2: number } };
@@ -103,6 +112,7 @@ async function main(): Promise<void> {
       runs[name] = await runOne(name, policy, JSON.stringify(meta), scratch.dir, {
         shape, workers: flags.workers, warmupSec: flags.warmup, durationSec: flags.duration, drainMs: flags.drain * 1000,
         connectPhaseTimeoutMs, dataDir: flags["data-dir"] === "" ? undefined : flags["data-dir"],
+        heapDir: flags["heap-snapshot"] === "" ? undefined : flags["heap-snapshot"],
         hz: clockTicksPerSecond().hz, cores: os.availableParallelism(),
       });
     }
@@ -110,9 +120,17 @@ async function main(): Promise<void> {
     scratch.cleanup();
   }
 
+  const heap: Partial<Record<BrokerName, HeapSummary>> = {};
+  for (const [name, r] of Object.entries(runs) as [BrokerName, RunResult][]) {
+    if (r.heapSnapshot === undefined) continue;
+    note(`${name}: summarising ${r.heapSnapshot}`);
+    heap[name] = await summarizeHeapSnapshot(r.heapSnapshot);
+  }
   const v = verdicts(shape, runs);
+  for (const [name, h] of Object.entries(heap)) note(`\n${name}: what the heap holds at the end of the run\n${heapSummaryText(h)}`);
   note("");
   note(resultTable(runs));
+  for (const line of storeLines(runs)) note(line);
   note("");
   note(verdictTable(v));
   note(`password check cost in this process: scrypt ${policyInfo.kdfCheckMs.scrypt.toFixed(1)} ms, PBKDF2 ${policyInfo.kdfCheckMs.pbkdf2.toFixed(1)} ms (kdf ${kdf.name}); load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
@@ -130,6 +148,7 @@ async function main(): Promise<void> {
     runs: roundDeep(runs),
     ratio: roundDeep(ratios(runs)),
     verdicts: v,
+    ...(Object.keys(heap).length > 0 ? { heap } : {}),
   });
 }
 

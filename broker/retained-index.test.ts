@@ -66,53 +66,37 @@ describe("RetainedTrie", () => {
 });
 
 describe("withRetainedIndex", () => {
-  it("loads what the store holds at setup, writes through, and serves reads from the index", async () => {
+  it("loads what its keeper kept at setup, hands the keeper every change, and serves reads from the index alone", async () => {
     const written: string[] = [];
+    const kept: string[] = [];
     const store = {
       marker: "inner",
       async setup(_broker: unknown) {},
       async storeRetained(p: { topic: string }) {
         written.push(p.topic);
       },
-      createRetainedStreamCombi: () => (async function* () {
-        yield msg("roomgate/v1/s1/agent/state");
-      })(),
+      createRetainedStreamCombi: () => (async function* () {})(),
       other() {
         return this.marker;
       },
     };
-    const p = withRetainedIndex(store);
+    const keeper = { retained: [{ topic: "roomgate/v1/s1/agent/state", payload: Buffer.from("online"), qos: 1 }], append: (r: { topic: string; payload: Buffer }) => void kept.push(`${r.topic}=${r.payload.toString()}`) };
+    const p = withRetainedIndex(store, { keeper });
     await p.setup({});
-    await p.storeRetained(msg("roomgate/v1/s1/dev/cam/health"));
-    expect(written).toEqual(["roomgate/v1/s1/dev/cam/health"]);
+    const packet = { ...msg("roomgate/v1/s1/dev/cam/health", "fault"), qos: 1 };
+    await p.storeRetained(packet);
+    packet.payload = Buffer.from("reused by aedes"); // the index and the keeper hold their own
+    await p.storeRetained(msg("roomgate/v1/s1/dev/wall/health", ""));
+    expect(written).toEqual([]); // the store's own retained methods are never called
+    expect(kept).toEqual(["roomgate/v1/s1/dev/cam/health=fault", "roomgate/v1/s1/dev/wall/health="]);
     const all: string[] = [];
-    for await (const packet of (p as unknown as { createRetainedStreamCombi(f: string[]): AsyncIterable<{ topic: string }> }).createRetainedStreamCombi(["roomgate/v1/s1/#"])) all.push(packet.topic);
-    expect(all.sort()).toEqual(["roomgate/v1/s1/agent/state", "roomgate/v1/s1/dev/cam/health"]);
+    for await (const r of (p as unknown as { createRetainedStreamCombi(f: string[]): AsyncIterable<{ topic: string; payload: Buffer }> }).createRetainedStreamCombi(["roomgate/v1/s1/#"])) all.push(`${r.topic}=${r.payload.toString()}`);
+    expect(all.sort()).toEqual(["roomgate/v1/s1/agent/state=online", "roomgate/v1/s1/dev/cam/health=fault"]);
     expect(p.other()).toBe("inner"); // the rest is the store's own, bound to it
     expect(p.other).toBe(p.other); // bound once, not on every lookup
     const replaced = () => "replaced";
     store.other = replaced;
     expect(p.other()).toBe("replaced"); // a method the store swaps is bound afresh
     expect(p.retainedIndex.size).toBe(2);
-  });
-
-  it("with indexOnly keeps retained messages in the index alone (the memory store)", async () => {
-    const written: string[] = [];
-    const store = {
-      async setup(_broker: unknown) {},
-      async storeRetained(p: { topic: string }) {
-        written.push(p.topic);
-      },
-      createRetainedStreamCombi: () => (async function* () {})(),
-    };
-    const p = withRetainedIndex(store, { indexOnly: true });
-    await p.setup({});
-    await p.storeRetained(msg("roomgate/v1/s1/dev/cam/health"));
-    await p.storeRetained(msg("roomgate/v1/s1/agent/state"));
-    await p.storeRetained(msg("roomgate/v1/s1/agent/state", ""));
-    expect(written).toEqual([]);
-    const all: string[] = [];
-    for await (const packet of (p as unknown as { createRetainedStreamCombi(f: string[]): AsyncIterable<{ topic: string }> }).createRetainedStreamCombi(["#"])) all.push(packet.topic);
-    expect(all).toEqual(["roomgate/v1/s1/dev/cam/health"]);
   });
 });

@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { Aedes } from "aedes";
+import mqttPacket from "mqtt-packet";
 import type { AedesOptions, Client } from "aedes";
 import { hostname } from "node:os";
 import { brokerLimitsSchema, brokerSecurityEventsSchema, type BrokerHttpListener, type BrokerLimits, type BrokerSecurityEvents, type BrokerTlsListener } from "../config/broker.js";
@@ -26,6 +27,7 @@ import { ClientLimits, emptyLimitCounts, LimitLog, type LimitCounts } from "./li
 import { listenHttp, listenTcp, listenTls, type HttpListening, type Listening } from "./listeners.js";
 import { createMetrics, type BrokerMetrics } from "./metrics.js";
 import { holdUntilConnected } from "./connack-first.js";
+import { ackAfterStore } from "./puback-after-store.js";
 import { dedupeStoredCopies, useExactDedupe } from "./exact-dedupe.js";
 import { openStore, type PersistenceChoice } from "./persistence.js";
 import { SecurityEvents } from "./security-events.js";
@@ -77,11 +79,17 @@ export interface RunningBroker {
   readonly fleet: FleetView;
   /** `memory`, `level DIR`, `redis host:port`. */
   readonly store: string;
+  /** The store's counters (bench/fleet prints them). */
+  storeStats(): Record<string, number>;
   /** Stops accepting, disconnects every client, closes aedes and the store. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  // mqtt-packet's writer (aedes writes every packet with it) makes a 2-byte Buffer for each of the
+  // 65,536 packet identifiers at its first write and keeps them: 6 MB of the broker's heap at the
+  // fleet load (docs/performance.md), to save one tiny allocation per packet written.
+  mqttPacket.writeToStream.cacheNumbers = false;
   const log = opts.logger;
   const clock = opts.clock ?? systemClock;
   const limits = brokerLimitsSchema.parse(opts.limits ?? {});
@@ -179,6 +187,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     const client = aedes.handle(conn, req);
     useExactDedupe(client, aedes.id);
     holdUntilConnected(client);
+    if (store.durable) ackAfterStore(client, store.durable);
   };
 
   const listeners: Listening[] = [];
@@ -235,6 +244,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     metrics,
     fleet,
     store: store.description,
+    storeStats: () => store.stats(),
     close() {
       closing ??= (async () => {
         const listenersClosed = closeAll();

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /**
  * The `roomgate` command. The commands and their options are in cli/commands.ts and cli/specs/;
  * `roomgate <command> --help` prints one's. Subcommands load their modules lazily, so `roomgate ctl`

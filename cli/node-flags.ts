@@ -7,7 +7,19 @@
  * `node --lite-mode --max-semi-space-size=1 --expose-gc dist/cli/main.js agent --config ...`.
  * `--expose-gc` lets the agent start a major collection every 2 minutes (agent/heap-trim.ts): V8 on
  * its own let the garbage of the polls grow RSS by 1.5 MB before collecting it.
- * The `roomgate` bin's shebang carries only the second (Node 20 prints a V8 warning for lite mode on
- * every command); on Node 20 the agent switches lite mode on itself (cli/main.ts).
+ * The `roomgate` bin's shebang carries none of them: it also starts `roomgate broker` (`npx roomgate
+ * broker` at the centre), which needs V8's default young generation (deploy/roomgate gives each
+ * command its flags); on Node 20 the agent switches lite mode on itself (cli/main.ts).
  */
 export const AGENT_NODE_FLAGS = ["--lite-mode", "--max-semi-space-size=1", "--expose-gc"] as const;
+
+/**
+ * The environment the broker runs with (the `roomgate` bin's shebang sets it for every command,
+ * deploy/roomgate for `broker`). A CONNECT's scrypt check (N 2^14) allocates 16 MB in a libuv
+ * thread; glibc then raises its mmap threshold to that size and later checks come from the threads'
+ * malloc arenas, which keep the memory: after a connect storm of 2,000 agents the broker held
+ * ~150 MB more than its heap and Buffers (200 checks alone: 107 MB RSS, 43 MB with a fixed
+ * threshold). A fixed threshold (glibc's default value, 128 kB) gives every large block back to the
+ * system when it is freed. glibc reads it only at start.
+ */
+export const BROKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" } as const;

@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import levelPersistence from "aedes-persistence-level";
+import { ClassicLevel } from "classic-level";
 import { afterEach, describe, expect, it } from "vitest";
 import { matrixUsers, S } from "../broker/acl.cases.js";
 import type { PersistenceChoice } from "../broker/persistence.js";
@@ -66,6 +68,30 @@ describe("broker restart", () => {
     } finally {
       await op.endAsync(true);
     }
+  });
+
+  it("moves the retained messages an earlier version kept inside LevelDB into the retained log, once", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-broker-store-"));
+    dirs.push(dir);
+    const db = new ClassicLevel<string, Buffer>(dir);
+    await db.open();
+    const old = levelPersistence(db) as { storeRetained(p: object): Promise<void> };
+    await old.storeRetained({ cmd: "publish", topic: `${S}/dev/cam1/health`, payload: Buffer.from(JSON.stringify({ status: "fault" })), qos: 1, retain: true });
+    await db.close();
+    for (const round of [1, 2]) {
+      const b = await start({ type: "level", dir });
+      const mon = await connectAs(b.url, "mon-1");
+      await mon.subscribeAsync(`${S}/dev/+/health`, { qos: 1 });
+      await arrival(mon, JSON.stringify({ status: "fault" }));
+      await mon.endAsync(true);
+      expect(b.storeStats().retained, `round ${round}`).toBe(1);
+      await stop(b);
+    }
+    const after = new ClassicLevel<string, Buffer>(dir);
+    await after.open();
+    const left = await after.keys({ gte: "retained:", lt: "retained;" }).all();
+    await after.close();
+    expect(left).toEqual([]); // moved, not copied: LevelDB holds sessions only now
   });
 
   it("loses both with the memory store (the control)", async () => {

@@ -5,8 +5,13 @@
  * exactly as `roomgate broker --config FILE` does, on 127.0.0.1 and a free port.
  *
  * It exits when its stdin closes (the bench died) as well as on SIGTERM, so it never outlives the bench.
+ * Lines on its stdin ask it for figures, each answered with one log line carrying the same `id`:
+ * `stats ID` (process.memoryUsage() and the store's counters) and `heap ID FILE` (a V8 heap
+ * snapshot written to FILE, which stops the process for as long as that takes).
  */
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import v8 from "node:v8";
 import { createLogger } from "../../agent/logger.js";
 import { startBroker, type BrokerOptions, type RunningBroker } from "../../broker/server.js";
 import type { BrokerConfig } from "../../config/broker.js";
@@ -52,7 +57,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => close(0));
   process.stdin.on("end", () => close(0));
   process.stdin.on("close", () => close(0));
-  process.stdin.resume();
+  createInterface({ input: process.stdin }).on("line", (line) => {
+    const [what, id, file] = line.trim().split(" ");
+    if (what === "heap" && file !== undefined) v8.writeHeapSnapshot(file);
+    if (what === "stats" || what === "heap") logger.info({ id, memory: process.memoryUsage(), store: broker.storeStats() }, what === "heap" ? "heap snapshot written" : "stats");
+  });
 }
 
 main().catch((err: unknown) => {

@@ -19,6 +19,7 @@ import { mosquittoPolicy } from "../../broker/mosquitto-policy.js";
 import { hashPassword, mosquittoHash, nodeScrypt, parseScryptHash, verifyPassword, DEFAULT_PBKDF2_ITERATIONS, DEFAULT_SCRYPT, type ScryptParams } from "../../broker/password.js";
 import { writePrivateFile } from "../../broker/users.js";
 import { brokerConfigSchema, type BrokerConfig, type BrokerUser } from "../../config/broker.js";
+import { BROKER_ENV } from "../../cli/node-flags.js";
 import { BenchChild, projectRoot, track } from "../lib/processes.js";
 import { agentUser, MONITOR_USER, operatorUser, siteId } from "./payloads.js";
 
@@ -79,7 +80,25 @@ export interface BrokerUnderTest {
   version: string;
   /** The last lines it logged, for error messages. */
   tail(): string;
+  /** aedes only: its process.memoryUsage() and its store's counters, now. */
+  stats?(): Promise<BrokerStats>;
+  /** aedes only: writes a V8 heap snapshot to `file` (stops the broker while it runs). */
+  heapSnapshot?(file: string, timeoutMs: number): Promise<BrokerStats>;
   stop(): Promise<void>;
+}
+
+export interface BrokerStats {
+  memory: NodeJS.MemoryUsage;
+  store: Record<string, unknown>;
+}
+
+/**
+ * Node flags for the broker: none, as `roomgate broker` runs, with its environment (BROKER_ENV,
+ * cli/node-flags.ts; ROOMGATE_BENCH_BROKER_PLAIN_ENV=1 leaves it out); ROOMGATE_BENCH_BROKER_NODE_FLAGS
+ * (space-separated) to compare other flags, e.g. `--max-semi-space-size=1`.
+ */
+function brokerNodeFlags(): string[] {
+  return (process.env.ROOMGATE_BENCH_BROKER_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 }
 
 const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "aedes-broker.js");
@@ -87,14 +106,26 @@ const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "aedes-bro
 export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<BrokerUnderTest> {
   const args = [ENTRY, "--config", files.brokerFile, ...(dataDir !== undefined ? ["--data-dir", dataDir] : [])];
   // stdin piped: the broker exits when it closes, i.e. when the bench dies.
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const env = process.env.ROOMGATE_BENCH_BROKER_PLAIN_ENV === "1" ? process.env : { ...process.env, ...BROKER_ENV };
+  const child = spawn(process.execPath, [...brokerNodeFlags(), ...args], { stdio: ["pipe", "pipe", "pipe"], env });
   const bench = new BenchChild("aedes", child);
   try {
     const line = await bench.waitForLog((l) => l.msg === "broker listening", "broker listening", 60_000);
     const pkg = JSON.parse(readFileSync(path.join(projectRoot, "node_modules", "aedes", "package.json"), "utf8")) as { version: string };
+    let nextId = 1;
+    const ask = async (command: string, timeoutMs: number): Promise<BrokerStats> => {
+      const id = String(nextId++);
+      const answer = bench.waitForLog((l) => l.id === id, command, timeoutMs);
+      const [what, ...rest] = command.split(" ");
+      child.stdin!.write(`${[what, id, ...rest].join(" ")}\n`);
+      const l = await answer;
+      return { memory: l.memory as NodeJS.MemoryUsage, store: (l.store ?? {}) as Record<string, unknown> };
+    };
     return {
       name: "aedes", pid: bench.pid, host: "127.0.0.1", port: Number(line.port), version: `aedes ${pkg.version}`,
       tail: () => bench.tail(),
+      stats: () => ask("stats", 10_000),
+      heapSnapshot: (file, timeoutMs) => ask(`heap ${file}`, timeoutMs),
       stop: async () => void (await bench.stop(10_000)),
     };
   } catch (err) {

@@ -1,13 +1,14 @@
 /**
- * The fleet bench's table (one column per broker, and aedes / Mosquitto) and its verdict on the
- * issue's targets (issue 8, item 7): 2,000 agents x 10 devices, health every 10 s, 20 commands/s,
- * p99 delivery under 50 ms, aedes within 1.5x of Mosquitto's CPU.
+ * The fleet bench's table (one column per broker, and each aedes run / Mosquitto) and its verdict on
+ * the targets: the load of issue 8 (2,000 agents x 10 devices, health every 10 s, 20 commands/s) and
+ * the costs of issue 24 (every aedes store within 1.5x Mosquitto's CPU and 2x its RSS, p99 delivery
+ * under 10 ms, nothing lost).
  */
 import { fmt, table } from "../lib/stats.js";
 import type { LoadShape } from "./protocol.js";
 import type { BrokerName, RunResult } from "./run.js";
 
-export const TARGET = { agents: 2000, devices: 10, healthMs: 10_000, commandsPerSec: 20, p99Ms: 50, cpuRatio: 1.5 } as const;
+export const TARGET = { agents: 2000, devices: 10, healthMs: 10_000, commandsPerSec: 20, p99Ms: 10, cpuRatio: 1.5, rssRatio: 2 } as const;
 
 export interface Verdict {
   target: string;
@@ -15,21 +16,37 @@ export interface Verdict {
   met: boolean | null;
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
-
-export function ratios(runs: Partial<Record<BrokerName, RunResult>>): { cpu: number; rssMax: number; rssMean: number; connectCpuSec: number } | null {
-  const a = runs.aedes;
-  const m = runs.mosquitto;
-  if (!a || !m) return null;
-  return {
-    cpu: ratio(a.steady.cpu.brokerPct, m.steady.cpu.brokerPct),
-    rssMax: ratio(a.steady.rss.brokerMaxMb, m.steady.rss.brokerMaxMb),
-    rssMean: ratio(a.steady.rss.brokerMeanMb, m.steady.rss.brokerMeanMb),
-    connectCpuSec: ratio(a.connect.cpu.brokerCpuSec, m.connect.cpu.brokerCpuSec),
-  };
+export interface Ratios {
+  cpu: number;
+  rssMax: number;
+  rssMean: number;
+  connectCpuSec: number;
 }
 
-export function verdicts(shape: LoadShape, runs: Partial<Record<BrokerName, RunResult>>): Verdict[] {
+type Runs = Partial<Record<BrokerName, RunResult>>;
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const AEDES: readonly BrokerName[] = ["aedes", "aedes-memory"];
+
+/** Each aedes run against Mosquitto's, when both ran. */
+export function ratios(runs: Runs): Partial<Record<BrokerName, Ratios>> | null {
+  const m = runs.mosquitto;
+  if (!m) return null;
+  const out: Partial<Record<BrokerName, Ratios>> = {};
+  for (const name of AEDES) {
+    const a = runs[name];
+    if (!a) continue;
+    out[name] = {
+      cpu: ratio(a.steady.cpu.brokerPct, m.steady.cpu.brokerPct),
+      rssMax: ratio(a.steady.rss.brokerMaxMb, m.steady.rss.brokerMaxMb),
+      rssMean: ratio(a.steady.rss.brokerMeanMb, m.steady.rss.brokerMeanMb),
+      connectCpuSec: ratio(a.connect.cpu.brokerCpuSec, m.connect.cpu.brokerCpuSec),
+    };
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+export function verdicts(shape: LoadShape, runs: Runs): Verdict[] {
   const isTargetLoad = shape.agents >= TARGET.agents && shape.devices >= TARGET.devices && shape.healthMs <= TARGET.healthMs && shape.commandsPerSec >= TARGET.commandsPerSec;
   const out: Verdict[] = [
     {
@@ -45,19 +62,28 @@ export function verdicts(shape: LoadShape, runs: Partial<Record<BrokerName, RunR
     out.push({ target: `${name}: p99 delivery < ${TARGET.p99Ms} ms`, measured: `${fmt(r.steady.deliveryMs.p99)} ms`, met: r.steady.deliveryMs.p99 < TARGET.p99Ms });
   }
   const q = ratios(runs);
-  if (q) out.push({ target: `aedes CPU <= ${TARGET.cpuRatio} x Mosquitto's (steady state)`, measured: `${fmt(q.cpu)} x (${fmt(runs.aedes!.steady.cpu.brokerPct, 1)} % vs ${fmt(runs.mosquitto!.steady.cpu.brokerPct, 1)} %)`, met: q.cpu <= TARGET.cpuRatio });
+  for (const [name, x] of Object.entries(q ?? {}) as [BrokerName, Ratios][]) {
+    const a = runs[name]!.steady;
+    const m = runs.mosquitto!.steady;
+    out.push({ target: `${name} CPU <= ${TARGET.cpuRatio} x Mosquitto's (steady state)`, measured: `${fmt(x.cpu)} x (${fmt(a.cpu.brokerPct, 1)} % vs ${fmt(m.cpu.brokerPct, 1)} %)`, met: x.cpu <= TARGET.cpuRatio });
+    out.push({ target: `${name} RSS <= ${TARGET.rssRatio} x Mosquitto's (steady max)`, measured: `${fmt(x.rssMax)} x (${fmt(a.rss.brokerMaxMb, 1)} MB vs ${fmt(m.rss.brokerMaxMb, 1)} MB)`, met: x.rssMax <= TARGET.rssRatio });
+  }
   return out;
 }
 
-export function resultTable(runs: Partial<Record<BrokerName, RunResult>>): string {
+const mb = (bytes: number | undefined) => (bytes === undefined ? Number.NaN : bytes / 1048576);
+
+export function resultTable(runs: Runs): string {
   const names = Object.keys(runs) as BrokerName[];
-  const both = runs.aedes !== undefined && runs.mosquitto !== undefined;
-  const header = ["", ...names, ...(both ? ["aedes/mosq"] : [])];
+  const against = runs.mosquitto ? names.filter((n) => n !== "mosquitto") : [];
+  const header = ["", ...names, ...against.map((n) => `${n}/mosq`)];
   const rows: string[][] = [];
   const row = (label: string, f: (r: RunResult) => number, digits = 1, showRatio = false) =>
-    rows.push([label, ...names.map((n) => fmt(f(runs[n]!), digits)), ...(both ? [showRatio ? fmt(ratio(f(runs.aedes!), f(runs.mosquitto!)), 2) : ""] : [])]);
-  const text = (label: string, f: (r: RunResult) => string) => rows.push([label, ...names.map((n) => f(runs[n]!)), ...(both ? [""] : [])]);
+    rows.push([label, ...names.map((n) => fmt(f(runs[n]!), digits)), ...against.map((n) => (showRatio ? fmt(ratio(f(runs[n]!), f(runs.mosquitto!)), 2) : ""))]);
+  const text = (label: string, f: (r: RunResult) => string) => rows.push([label, ...names.map((n) => f(runs[n]!)), ...against.map(() => "")]);
   text("version", (r) => r.broker.version);
+  text("store", (r) => r.broker.store);
+  text("load average at window start", (r) => r.steady.loadAverage.map((l) => l.toFixed(2)).join(" "));
   text("connect: connected / attempted", (r) => `${r.connect.connected}/${r.connect.attempted}`);
   row("connect: all CONNACKs (s)", (r) => r.connect.allConnackMs / 1000, 1, true);
   row("connect: all retained sets acked (s)", (r) => r.connect.allReadyMs / 1000, 1, true);
@@ -82,12 +108,22 @@ export function resultTable(runs: Partial<Record<BrokerName, RunResult>>): strin
   row("broker CPU (% of a core)", (r) => r.steady.cpu.brokerPct, 1, true);
   row("broker RSS max (MB)", (r) => r.steady.rss.brokerMaxMb, 1, true);
   row("broker RSS mean (MB)", (r) => r.steady.rss.brokerMeanMb, 1, true);
+  row("broker V8 heap used at end (MB)", (r) => mb(r.end?.memory.heapUsed), 1);
+  row("broker V8 heap total at end (MB)", (r) => mb(r.end?.memory.heapTotal), 1);
+  row("broker external (Buffers) at end (MB)", (r) => mb(r.end?.memory.external), 1);
   row("generator CPU (% of a core, all procs)", (r) => r.steady.cpu.generatorPct, 1);
   row("generator RSS max (MB, all procs)", (r) => r.steady.rss.generatorMaxMb, 1);
   row("machine busy (% of a core, all CPUs)", (r) => r.steady.cpu.machineBusyPct, 1);
   row("other processes (% of a core)", (r) => r.steady.cpu.otherPct, 1);
   row("worst worker loop delay p99 (ms)", (r) => Math.max(...Object.values(r.steady.loopDelayMs).map((l) => l.p99)), 1);
   return table(header, rows);
+}
+
+/** The stores' own counters (aedes), one line per run that has them. */
+export function storeLines(runs: Runs): string[] {
+  return (Object.entries(runs) as [BrokerName, RunResult][])
+    .filter(([, r]) => r.end !== undefined && Object.keys(r.end.store).length > 0)
+    .map(([name, r]) => `${name} store at the end of the window: ${JSON.stringify(r.end!.store)}`);
 }
 
 export function verdictTable(v: readonly Verdict[]): string {

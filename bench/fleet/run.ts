@@ -5,17 +5,24 @@
  * the reports of every worker, and everything stopped (in `finally`, so a failure leaves nothing).
  */
 import net from "node:net";
+import os from "node:os";
 import { rmSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { note } from "../lib/output.js";
 import { summarize, type Summary } from "../lib/stats.js";
-import { startAedes, startMosquitto, type BrokerUnderTest, type PolicyFiles } from "./brokers.js";
+import { startAedes, startMosquitto, type BrokerStats, type BrokerUnderTest, type PolicyFiles } from "./brokers.js";
 import { monoMs } from "./payloads.js";
 import type { AgentsReport, ConnectResult, LoadShape, ObserverReport, Window } from "./protocol.js";
 import { cpuBetween, RssSampler, snap, type CpuUse } from "./sampler.js";
 import { Worker } from "./workers.js";
 
-export type BrokerName = "aedes" | "mosquitto";
+/**
+ * `aedes`: `roomgate broker` with the store `--data-dir` selects (on disk when given, as the command's
+ * default; memory without); `aedes-memory`: the memory store whatever `--data-dir` says;
+ * `mosquitto`: with `persistence true` when `--data-dir` is given.
+ */
+export type BrokerName = "aedes" | "aedes-memory" | "mosquitto";
+export const BROKER_NAMES: readonly BrokerName[] = ["aedes", "aedes-memory", "mosquitto"];
 
 export interface RunSettings {
   shape: LoadShape;
@@ -26,12 +33,14 @@ export interface RunSettings {
   /** Connect storm bound (whole phase). */
   connectPhaseTimeoutMs: number;
   dataDir: string | undefined;
+  /** Write a heap snapshot of an aedes broker into this directory after its window. */
+  heapDir: string | undefined;
   hz: number;
   cores: number;
 }
 
 export interface RunResult {
-  broker: { name: BrokerName; version: string; pid: number };
+  broker: { name: BrokerName; version: string; pid: number; store: string };
   connect: {
     attempted: number;
     connected: number;
@@ -62,7 +71,13 @@ export interface RunResult {
     commands: { sent: number; received: number; answered: number; roundTripMs: Summary };
     maxInFlightPerConnection: number;
     loopDelayMs: Record<string, { p50: number; p99: number; max: number }>;
+    /** os.loadavg() when the measured window began: how busy the machine was. */
+    loadAverage: number[];
   };
+  /** aedes: its own view of its memory and its store's counters at the end of the window. */
+  end?: BrokerStats;
+  /** With --heap-snapshot: the file written after the window. */
+  heapSnapshot?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -75,13 +90,18 @@ async function freePort(): Promise<number> {
 
 /** Starts the broker under test. The one place that knows how each is started (brokers.ts does the rest). */
 async function startBrokerUnderTest(name: BrokerName, policy: PolicyFiles, scratch: string, dataDir: string | undefined): Promise<BrokerUnderTest> {
-  const dir = dataDir === undefined ? undefined : path.join(dataDir, name);
+  const dir = dataDir === undefined || name === "aedes-memory" ? undefined : path.join(dataDir, name);
   if (dir !== undefined) {
     rmSync(dir, { recursive: true, force: true }); // every run starts from an empty store
     mkdirSync(dir, { recursive: true });
   }
-  if (name === "aedes") return startAedes(policy, dir);
-  return startMosquitto(policy, scratch, await freePort(), dir);
+  if (name === "mosquitto") return startMosquitto(policy, scratch, await freePort(), dir);
+  return startAedes(policy, dir);
+}
+
+function storeOf(name: BrokerName, dataDir: string | undefined): string {
+  if (name === "mosquitto") return dataDir === undefined ? "persistence false" : "persistence true";
+  return name === "aedes-memory" || dataDir === undefined ? "memory" : "on disk";
 }
 
 const sleepUntil = (t: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - monoMs())));
@@ -93,7 +113,7 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
   const workers: Worker[] = [];
   let rss: RssSampler | undefined;
   try {
-    note(`${name}: ${broker.version}, pid ${broker.pid}, port ${broker.port}`);
+    note(`${name}: ${broker.version} (${storeOf(name, s.dataDir)}), pid ${broker.pid}, port ${broker.port}`);
     const address = { host: broker.host, port: broker.port };
     rss = new RssSampler(broker.pid, [process.pid]);
     const observer = await Worker.start("observer", { role: "observer", broker: address, shape, password: policy.password });
@@ -149,10 +169,18 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
     note(`${name}: load running: ${s.warmupSec} s warm-up, ${s.durationSec} s measured`);
     await sleepUntil(window.w0);
     const s0 = snap(broker.pid, genPids);
+    const loadAverage = os.loadavg();
     await sleepUntil(window.w1);
     const s1 = snap(broker.pid, genPids);
+    const end = await broker.stats?.();
     await sleepUntil(window.w1 + s.drainMs);
     const reports = await Promise.all(workers.map((w) => w.request<AgentsReport | ObserverReport>("report")));
+    let heapSnapshot: string | undefined;
+    if (s.heapDir !== undefined && broker.heapSnapshot) {
+      heapSnapshot = path.join(s.heapDir, `${name}-${broker.pid}.heapsnapshot`);
+      note(`${name}: writing a heap snapshot to ${heapSnapshot}`);
+      await broker.heapSnapshot(heapSnapshot, 600_000);
+    }
     const obs = reports.find((r): r is ObserverReport => r.role === "observer")!;
     const agents = reports.filter((r): r is AgentsReport => r.role === "agents");
     const aSum = (f: (r: AgentsReport) => number) => agents.reduce((a, r) => a + f(r), 0);
@@ -163,7 +191,7 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
     const loopDelayMs: RunResult["steady"]["loopDelayMs"] = {};
     reports.forEach((r, i) => (loopDelayMs[workers[i]!.name] = r.loopDelayMs));
     return {
-      broker: { name, version: broker.version, pid: broker.pid },
+      broker: { name, version: broker.version, pid: broker.pid, store: storeOf(name, s.dataDir) },
       connect,
       steady: {
         cpu: cpuBetween(s0, s1, s.hz, s.cores),
@@ -180,7 +208,10 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
         commands: { sent: obs.commandsSent, received: aSum((r) => r.cmdReceived), answered: obs.commandsAnswered, roundTripMs: obs.roundTripMs },
         maxInFlightPerConnection: Math.max(...agents.map((r) => r.maxInFlight)),
         loopDelayMs,
+        loadAverage,
       },
+      ...(end ? { end } : {}),
+      ...(heapSnapshot ? { heapSnapshot } : {}),
     };
   } finally {
     rss?.stop();
