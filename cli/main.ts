@@ -6,9 +6,13 @@
  *
  * Exit codes: 0 ok, 1 runtime failure, 2 bad usage or an invalid config file (cli/dispatch.ts).
  */
+import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import { runCli } from "./dispatch.js";
 import { installLeanImports } from "./lean-imports.js";
+import { siteNeedsWebAssembly } from "./node-flags.js";
+
+const argv = process.argv.slice(2);
 
 /**
  * Started without the gateway flags (cli/node-flags.ts), e.g. `node dist/cli/main.js agent`: on Node 20
@@ -20,10 +24,23 @@ function tuneForGateway(command: string | undefined): void {
   // Before the agent's modules load (runCli imports them): cli/lean-imports.ts.
   installLeanImports();
   if (process.env.ROOMGATE_V8_LITE === "0") return;
-  if (!process.execArgv.includes("--lite-mode")) v8.setFlagsFromString("--lite-mode");
+  if (process.execArgv.includes("--lite-mode")) return;
+  if (siteNeedsWebAssembly(siteText())) return;
+  v8.setFlagsFromString("--lite-mode");
 }
 
-const argv = process.argv.slice(2);
+/** The agent's site file as text (--config, else ROOMGATE_CONFIG), or "" when there is none to read yet. */
+function siteText(): string {
+  const at = argv.indexOf("--config");
+  const file = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith("--config="))?.slice("--config=".length) ?? process.env.ROOMGATE_CONFIG;
+  if (file === undefined) return "";
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return ""; // the agent reports an unreadable file itself
+  }
+}
+
 tuneForGateway(argv[0]);
 // Long-running commands resolve only when they are stopped; short ones exit with their code.
 void runCli(argv).then((code) => {

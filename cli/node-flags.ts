@@ -23,3 +23,16 @@ export const AGENT_NODE_FLAGS = ["--lite-mode", "--max-semi-space-size=1", "--ex
  * system when it is freed. glibc reads it only at start.
  */
 export const BROKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" } as const;
+
+/**
+ * True when a site file names an SSH transport (a Cisco codec, a Poly over SSH). ssh2 needs
+ * WebAssembly, which lite mode turns off: on Node 24 with --lite-mode there is no `WebAssembly`, and
+ * on Node 20 lite mode switched on at run time makes V8 abort when ssh2 loads. Such a site runs the
+ * agent without lite mode (about 14 MB more, docs/performance.md). A textual test, read before
+ * anything loads: a false positive costs only that memory. deploy/roomgate greps the same pattern.
+ */
+export function siteNeedsWebAssembly(siteText: string): boolean {
+  return SSH_TRANSPORT.test(siteText);
+}
+
+const SSH_TRANSPORT = /(^|[\s{,])type:[ \t]*["']?ssh["']?[ \t]*($|[,}#\s])/m;
