@@ -75,8 +75,20 @@ export async function dial(d: DialDeps, a: DialArgs, actx: ActionContext): Promi
 
       handle = (ev) => {
         if (ev.type === "state") {
-          if (ev.call.id !== callId || hold !== undefined || ev.call.state !== "connected") return;
+          if (ev.call.id !== callId) return;
+          // Connected for connectedHoldMs without a break. A state that is not connected (a status
+          // read that left before the call connected and came back after its feedback) disarms the
+          // hold, and the next connected state arms it again: a hold that only found the call not
+          // connected once used to stay armed and ignore every later connected state, so a connected
+          // call's dial ran to no_answer (seen under load on the demo's test call).
+          if (ev.call.state !== "connected") {
+            if (hold !== undefined) d.clock.clearTimeout(hold);
+            hold = undefined;
+            return;
+          }
+          if (hold !== undefined) return;
           hold = d.clock.setTimeout(() => {
+            hold = undefined;
             const now = d.book.get(callId);
             if (now?.state === "connected") finish(undefined, { callId, remote: now.remote || a.number, state: "connected", protocol: now.protocol });
           }, d.connectedHoldMs);
