@@ -123,7 +123,7 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     };
     writeFileSync(siteFile, stringify({ ...site, devices }));
     const stateDir = path.join(work, "state");
-    const { child: demo } = await startDemoProcess(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort)], { env: { ...env, ROOMGATE_STATE_DIR: stateDir } });
+    const { child: demo } = await startDemoProcess(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort), "--centre-port", String(await freePort())], { env: { ...env, ROOMGATE_STATE_DIR: stateDir } });
     try {
       const w = await Watcher.connect(`mqtt://127.0.0.1:${port}`, "roomgate/v1/district-07/#");
       try {
@@ -185,7 +185,8 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     expect(stdout).toContain(`node v${NODE_RUNTIME.version}`);
 
     // Installed, `roomgate doctor` needs no flags: the wrapper points it at the gateway's site file
-    // and state directory. Nothing answers here, so it fails; what matters is what it looked at.
+    // and state directory. Whether the example's devices answer depends on the machine (a demo run
+    // beside the tests answers on their ports, and its broker on 1883): what matters is what it looked at.
     cpSync(path.join(etc, "examples/district-room.yaml"), path.join(etc, "site.yaml"));
     // Every secret the example names (a camera password, a codec password, a switch community).
     for (const f of readdirSync(path.join(etc, "examples/secrets"))) cpSync(path.join(etc, "examples/secrets", f), path.join(etc, "secrets", f));
@@ -194,6 +195,5 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     expect(report.config).toBe(path.join(etc, "site.yaml"));
     expect(report.checks.find((c) => c.id === "config")!.status).toBe("pass");
     expect(report.checks.find((c) => c.id === "state")!.message).toBe(`${state}: format 1, writable`);
-    expect(report.ok).toBe(false);
   }, 60_000);
 });

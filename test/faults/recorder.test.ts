@@ -41,4 +41,17 @@ describe("the fault recorder", () => {
     r.feed(`${P}/res/fault-monitor`, { id: "c1", status: "ok" });
     expect(r.analyse()).toMatchObject({ duplicates: [], resent: ["fault-monitor:c1"], responses: { duplicates: [] } });
   });
+
+  it("after a kill, each message delivered before it may come once more, and what comes after may not", () => {
+    const r = recorder();
+    r.feed(`${P}/event`, event("1-1"));
+    r.feed(`${P}/event`, event("1-2"));
+    r.markKill();
+    r.feed(`${P}/event`, event("1-1", true)); // the restart found an older acked mark
+    r.feed(`${P}/event`, event("1-2", true));
+    r.feed(`${P}/event`, event("1-3", true)); // owed, never delivered before the kill
+    r.feed(`${P}/event`, event("1-1", true)); // a third copy: more than the kill explains
+    r.feed(`${P}/event`, event("1-3", true)); // delivered only after the kill: a real duplicate
+    expect(r.analyse()).toMatchObject({ lost: [], duplicates: ["1-1", "1-3"], resent: ["1-1", "1-2"] });
+  });
 });

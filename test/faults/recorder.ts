@@ -81,6 +81,8 @@ export class Recorder {
   private nextCmd = 0;
   /** `seen.length` at each cut of the agent's link (`markCut`). */
   private readonly cuts: number[] = [];
+  /** `seen.length` at each `kill -9` of the agent (`markKill`). */
+  private readonly kills: number[] = [];
 
   private constructor(readonly site: string) {}
 
@@ -239,6 +241,28 @@ export class Recorder {
     this.cuts.push(this.seen.length);
   }
 
+  /**
+   * Call just before `kill -9` of the agent: every owed message it delivered so far may arrive once
+   * more after the restart. The agent writes its acknowledged mark off the event loop (with an fsync),
+   * so a kill can find an older mark on disk and the restart sends those messages again
+   * (docs/reliability.md, "At-least-once"; seen for one event under a loaded full run).
+   */
+  markKill(): void {
+    this.kills.push(this.seen.length);
+  }
+
+  /** Every owed message received before each kill (markKill): each may be sent once more. */
+  private deliveredBeforeKills(): string[] {
+    const keys: string[] = [];
+    for (const at of this.kills) {
+      for (let i = 0; i < at; i++) {
+        const key = this.owedKey(this.seen[i]!);
+        if (key !== undefined) keys.push(key);
+      }
+    }
+    return keys;
+  }
+
   /** The owed message (event `e:{id}` or response `r:{user}:{id}`) last received before each cut. */
   private inFlightAtCuts(): string[] {
     const keys: string[] = [];
@@ -261,7 +285,7 @@ export class Recorder {
 
   analyse(): Analysis {
     const allowance = new Map<string, number>();
-    for (const key of this.inFlightAtCuts()) allowance.set(key, (allowance.get(key) ?? 0) + 1);
+    for (const key of [...this.inFlightAtCuts(), ...new Set(this.deliveredBeforeKills())]) allowance.set(key, (allowance.get(key) ?? 0) + 1);
     const resent: string[] = [];
     /** Takes one allowed resend of `key`, if any is left. */
     const excused = (key: string): boolean => {
