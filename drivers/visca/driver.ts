@@ -17,6 +17,7 @@ import {
 } from "./codec.js";
 import { ViscaCorrelator, type RequestOptions } from "./correlator.js";
 import { createLink, type ViscaLink } from "./link.js";
+import { BROADCAST_REPLIES } from "./link-serial.js";
 import { parseViscaOptions, type ViscaOptions } from "./options.js";
 
 /** A type alias (not an interface) so that it is assignable to the agent's `Record<string, unknown>`. */
@@ -75,7 +76,12 @@ export class ViscaDriver extends DriverBase<ViscaState, Running> implements Driv
       clock,
       handlers: {
         onReply: (r) => this.onReply(r),
-        onContact: () => this.setHealth({ status: "ok" }),
+        // Any reply shows the camera is there, except that a camera too slow for its deadlines stays
+        // unreachable/timeout until a reply answers a request in time (onReply): its late replies
+        // alone made health flap back to ok while every command timed out (fault e, loaded runs).
+        onContact: () => {
+          if (this.currentHealth.code !== "timeout") this.setHealth({ status: "ok" });
+        },
         onGarbage: (bytes, reason) => this.onGarbage(bytes, reason),
         onRequestFailed: (id, err) => this.run?.correlator.fail(id, err),
         onEvent: (ev) => this.emitEvent(ev),
@@ -252,7 +258,8 @@ export class ViscaDriver extends DriverBase<ViscaState, Running> implements Driv
       void this.linkUp();
       return;
     }
-    r.correlator.handleReply(reply);
+    // A broadcast reply (AddressSet, IF_Clear) is the chain's, not proof of our camera (link-serial.ts).
+    if (r.correlator.handleReply(reply) && !BROADCAST_REPLIES.has(reply.type)) this.setHealth({ status: "ok" });
   }
 
   private onGarbage(bytes: Buffer, reason: string): void {

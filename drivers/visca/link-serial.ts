@@ -14,7 +14,7 @@ import { FrameSplitter } from "./framer.js";
 import type { LinkHandlers, LinkOptions, ViscaLink } from "./link.js";
 
 /** Address-less replies (broadcast answers) that belong to the link handshake. */
-const BROADCAST_REPLIES = new Set(["addressSet", "ifClear"]);
+export const BROADCAST_REPLIES = new Set(["addressSet", "ifClear"]);
 
 export class SerialViscaLink implements ViscaLink {
   readonly mode = "serial" as const;
