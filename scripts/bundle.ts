@@ -38,6 +38,11 @@ export interface BundleOptions {
   fetch?: boolean;
   /** gzip level, 1..9 (default 6). The test uses 1: it runs beside the rest of the suite on two cores. */
   gzipLevel?: number;
+  /**
+   * Keep the staged tree the tarball was made from, at `staged` (the caller removes it): a test that
+   * only reads the files (the arm64 bundle's ELF headers) need not unpack the tarball again.
+   */
+  keepStaged?: boolean;
   root?: string;
 }
 
@@ -48,6 +53,8 @@ export interface BuiltBundle {
   bytes: number;
   /** Size of the unpacked bundle and of its parts, bytes. */
   unpacked: { total: number; runtime: number; app: number; nodeModules: number };
+  /** With `keepStaged`: the bundle's staged directory, the same files as in the tarball. */
+  staged?: string;
 }
 
 /** Bundle-build failures, each with what to do. */
@@ -246,9 +253,9 @@ export function buildBundle(opts: BundleOptions): BuiltBundle {
     const tarball = path.join(opts.outDir, `${name}.tar.gz`);
     // Owner root and fixed modes: what the gateway's root unpacks is what was tested.
     execFileSync("tar", ["-C", staging, "--owner=0", "--group=0", "--numeric-owner", "-I", `gzip -${opts.gzipLevel ?? 6}`, "-cf", tarball, name]);
-    return { name, tarball, bytes: statSync(tarball).size, unpacked };
+    return { name, tarball, bytes: statSync(tarball).size, unpacked, ...(opts.keepStaged === true ? { staged: dir } : {}) };
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    if (opts.keepStaged !== true) rmSync(staging, { recursive: true, force: true });
   }
 }
 
