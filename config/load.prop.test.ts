@@ -105,13 +105,13 @@ describe("parseSiteConfig properties", () => {
       fc.property(mutated, (text) => {
         if (check(text) !== "ok") failures++;
       }),
-      { numRuns: 150 },
+      process.env.ROOMGATE_FUZZ_RUNS ? {} : { numRuns: 150 }, // npm run fuzz sets its own
     );
     // Mutations must mostly break the file, or the property exercised nothing.
     expect(failures).toBeGreaterThan(25);
     // CPU-bound and bounded by its runs (fixed seed, ~28 ms a parse of the 13-device example): 150 runs
     // in `npm test` (300 cost 8 s of the suite's CPU); a wall-clock limit would only measure how busy
-    // the machine is. Deeper runs: `npm run fuzz`.
+    // the machine is. Deeper runs: `npm run fuzz` (its ROOMGATE_FUZZ_RUNS applies here too).
   }, 120_000);
 
   it("arbitrary text: a SiteConfig or a coded ConfigError, never another error", () => {
