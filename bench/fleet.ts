@@ -17,8 +17,10 @@
  *                                        # --data-dir $TMPDIR/roomgate-bench-fleet --broker aedes,aedes-memory,mosquitto)
  *   ... --heap-snapshot DIR              # and a heap snapshot of each aedes broker after its window,
  *                                        # summarised by type (bench/heap-summary.ts)
+ *   ... --cpu-profile DIR                # and a CPU profile of each aedes broker's window, summarised
+ *                                        # by package and function (bench/lib/cpu-profile.ts)
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { parseFlags, type FlagSpec } from "./lib/args.js";
 import { emitJson, note, setJsonOnly } from "./lib/output.js";
@@ -31,6 +33,7 @@ import { SITE_PLACEHOLDER } from "./fleet/payloads.js";
 import type { LoadShape } from "./fleet/protocol.js";
 import { ratios, resultTable, storeLines, verdicts, verdictTable } from "./fleet/report.js";
 import { BROKER_NAMES, runOne, type BrokerName, type RunResult } from "./fleet/run.js";
+import { summarize as summarizeProfile, type CpuProfile } from "./lib/cpu-profile.js";
 import { heapSummaryText, summarizeHeapSnapshot, type HeapSummary } from "./lib/heap-summary.js";
 
 const specs = {
@@ -52,6 +55,7 @@ const specs = {
   seed: { type: "number", default: 1, help: "seed of the operators' site and device choice" },
   "data-dir": { type: "string", default: "", help: "broker data directory (persistence), a fresh subdirectory per broker; empty: none" },
   "heap-snapshot": { type: "string", default: "", help: "directory: write a heap snapshot of each aedes broker after its window and summarise it by type" },
+  "cpu-profile": { type: "string", default: "", help: "directory: write a CPU profile of each aedes broker's measured window and summarise it (the profiler costs the broker a little CPU)" },
   quick: { type: "boolean", default: false, help: "200 agents, 10 s measured, 3 s warm-up, light hashes (unless given)" },
   "json-only": { type: "boolean", default: false, help: "print only the JSON line" },
 } satisfies Record<string, FlagSpec>;
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
   const meta = await buildMeta(shape.devices, SITE_PLACEHOLDER);
   const payloadBytes = await checkPayloads(shape.devices, meta);
   if (flags["heap-snapshot"] !== "") mkdirSync(flags["heap-snapshot"], { recursive: true });
+  if (flags["cpu-profile"] !== "") mkdirSync(flags["cpu-profile"], { recursive: true });
   const scratch = scratchDir("fleet");
   const runs: Partial<Record<BrokerName, RunResult>> = {};
   let policyInfo: { users: number; kdfCheckMs: { scrypt: number; pbkdf2: number } };
@@ -113,6 +118,7 @@ async function main(): Promise<void> {
         shape, workers: flags.workers, warmupSec: flags.warmup, durationSec: flags.duration, drainMs: flags.drain * 1000,
         connectPhaseTimeoutMs, dataDir: flags["data-dir"] === "" ? undefined : flags["data-dir"],
         heapDir: flags["heap-snapshot"] === "" ? undefined : flags["heap-snapshot"],
+        profileDir: flags["cpu-profile"] === "" ? undefined : flags["cpu-profile"],
         hz: clockTicksPerSecond().hz, cores: os.availableParallelism(),
       });
     }
@@ -125,6 +131,18 @@ async function main(): Promise<void> {
     if (r.heapSnapshot === undefined) continue;
     note(`${name}: summarising ${r.heapSnapshot}`);
     heap[name] = await summarizeHeapSnapshot(r.heapSnapshot);
+  }
+  const profiles: Partial<Record<BrokerName, { busyPct: number; groups: Array<{ group: string; pct: number }> }>> = {};
+  for (const [name, r] of Object.entries(runs) as [BrokerName, RunResult][]) {
+    if (r.cpuProfile === undefined) continue;
+    const p = summarizeProfile(JSON.parse(readFileSync(r.cpuProfile, "utf8")) as CpuProfile);
+    const pct = (ms: number) => Math.round((1000 * ms) / p.busyMs) / 10;
+    const busy = p.groups.filter((g) => g.group !== "(idle)");
+    profiles[name] = { busyPct: Math.round((1000 * p.busyMs) / p.wallMs) / 10, groups: busy.map((g) => ({ group: g.group, pct: pct(g.ms) })) };
+    note(`\n${name}: where the broker's CPU went in the window (self time, % of its busy time; ${profiles[name]!.busyPct} % of a core profiled)`);
+    for (const g of busy.slice(0, 15)) note(`  ${pct(g.ms).toFixed(1).padStart(5)} %  ${g.group}`);
+    note("  top functions:");
+    for (const f of p.functions.filter((x) => !x.fn.startsWith("(idle)")).slice(0, 15)) note(`  ${pct(f.ms).toFixed(1).padStart(5)} %  ${f.fn}`);
   }
   const v = verdicts(shape, runs);
   for (const [name, h] of Object.entries(heap)) note(`\n${name}: what the heap holds at the end of the run\n${heapSummaryText(h)}`);
@@ -149,6 +167,7 @@ async function main(): Promise<void> {
     ratio: roundDeep(ratios(runs)),
     verdicts: v,
     ...(Object.keys(heap).length > 0 ? { heap } : {}),
+    ...(Object.keys(profiles).length > 0 ? { cpuProfile: profiles } : {}),
   });
 }
 

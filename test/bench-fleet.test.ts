@@ -5,6 +5,8 @@
  * latency percentiles present) and it must leave no process behind.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
@@ -31,8 +33,14 @@ interface Run {
   };
 }
 
+interface BenchJson {
+  runs: Record<string, Run>;
+  params: Record<string, unknown>;
+  cpuProfile?: Record<string, { busyPct: number; groups: Array<{ group: string; pct: number }> }>;
+}
+
 /** Runs the bench to its exit (it bounds itself: warm-up + duration + drain); resolves with its JSON line. */
-function runBench(args: string[]): Promise<{ code: number | null; json: { runs: Record<string, Run>; params: Record<string, unknown> }; stderr: string }> {
+function runBench(args: string[]): Promise<{ code: number | null; json: BenchJson; stderr: string }> {
   return new Promise((resolve, reject) => {
     // The bench starts the Mosquitto the registry found (on PATH), not the one at its default path.
     const env = { ...process.env, ROOMGATE_MOSQUITTO: toolPath("mosquitto") };
@@ -45,7 +53,7 @@ function runBench(args: string[]): Promise<{ code: number | null; json: { runs: 
     child.once("exit", (code) => {
       const line = stdout.trim().split("\n").at(-1) ?? "";
       try {
-        resolve({ code, json: JSON.parse(line) as { runs: Record<string, Run>; params: Record<string, unknown> }, stderr });
+        resolve({ code, json: JSON.parse(line) as BenchJson, stderr });
       } catch (err) {
         reject(new Error(`no JSON line from the bench (exit ${code}): ${(err as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`));
       }
@@ -64,14 +72,21 @@ const alive = (pid: number): boolean => {
 };
 
 describeWith("mosquitto")("bench/fleet, tiny", () => {
+  const profiles = mkdtempSync(path.join(tmpdir(), "roomgate-fleet-prof-"));
   it("counts every message it sends, answers every command, and leaves no process behind", async () => {
     // 5 agents x 2 devices, health and state every second, 10 commands/s: 10 health messages a second.
     const { code, json, stderr } = await runBench([
       "--agents", "5", "--devices", "2", "--health-s", "1", "--state-s", "1", "--commands", "10", "--operators", "2",
       "--warmup", "1", "--duration", "3", "--drain", "1", "--kdf", "light", "--workers", "2", "--broker", "both", "--json-only",
+      "--cpu-profile", profiles,
     ]);
     expect(code, stderr).toBe(0);
     expect(Object.keys(json.runs)).toEqual(["aedes", "mosquitto"]);
+    // The aedes broker's window, profiled (Mosquitto is not Node): a file, and its summary by package.
+    expect(readdirSync(profiles)).toEqual([expect.stringMatching(/^aedes-\d+\.cpuprofile$/)]);
+    const groups = json.cpuProfile?.aedes?.groups.map((g) => g.group) ?? [];
+    expect(groups).toEqual(expect.arrayContaining(["aedes", "mqtt-packet"]));
+    rmSync(profiles, { recursive: true, force: true });
     for (const r of Object.values(json.runs)) {
       const s = r.steady;
       expect(r.connect.connected).toBe(5);

@@ -6,9 +6,13 @@
  *
  * It exits when its stdin closes (the bench died) as well as on SIGTERM, so it never outlives the bench.
  * Lines on its stdin ask it for figures, each answered with one log line carrying the same `id`:
- * `stats ID` (process.memoryUsage() and the store's counters) and `heap ID FILE` (a V8 heap
- * snapshot written to FILE, which stops the process for as long as that takes).
+ * `stats ID` (process.memoryUsage() and the store's counters), `heap ID FILE` (a V8 heap
+ * snapshot written to FILE, which stops the process for as long as that takes), and
+ * `profile-start ID` / `profile-stop ID FILE` (a CPU profile of what ran in between, written to FILE
+ * as a .cpuprofile: the bench brackets its measured window with them).
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
@@ -57,10 +61,27 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => close(0));
   process.stdin.on("end", () => close(0));
   process.stdin.on("close", () => close(0));
+  let profiler: Session | undefined;
+  const answer = (id: string | undefined, msg: string) => logger.info({ id, memory: process.memoryUsage(), store: broker.storeStats() }, msg);
   createInterface({ input: process.stdin }).on("line", (line) => {
     const [what, id, file] = line.trim().split(" ");
     if (what === "heap" && file !== undefined) v8.writeHeapSnapshot(file);
-    if (what === "stats" || what === "heap") logger.info({ id, memory: process.memoryUsage(), store: broker.storeStats() }, what === "heap" ? "heap snapshot written" : "stats");
+    if (what === "stats" || what === "heap") answer(id, what === "heap" ? "heap snapshot written" : "stats");
+    if (what === "profile-start") {
+      profiler = new Session();
+      profiler.connect();
+      // 1 ms samples (V8's default): enough for a 60 s window, light enough not to move the figures much.
+      void profiler.post("Profiler.enable").then(() => profiler!.post("Profiler.start")).then(() => answer(id, "profiling"));
+    }
+    if (what === "profile-stop" && file !== undefined && profiler !== undefined) {
+      const session = profiler;
+      profiler = undefined;
+      void session.post("Profiler.stop").then(({ profile }) => {
+        session.disconnect();
+        writeFileSync(file, JSON.stringify(profile));
+        answer(id, "profile written");
+      });
+    }
   });
 }
 

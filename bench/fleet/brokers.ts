@@ -84,6 +84,8 @@ export interface BrokerUnderTest {
   stats?(): Promise<BrokerStats>;
   /** aedes only: writes a V8 heap snapshot to `file` (stops the broker while it runs). */
   heapSnapshot?(file: string, timeoutMs: number): Promise<BrokerStats>;
+  /** aedes only: starts a CPU profile; `stop` writes it to `file` (.cpuprofile). */
+  cpuProfile?: { start(): Promise<BrokerStats>; stop(file: string): Promise<BrokerStats> };
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<
       tail: () => bench.tail(),
       stats: () => ask("stats", 10_000),
       heapSnapshot: (file, timeoutMs) => ask(`heap ${file}`, timeoutMs),
+      cpuProfile: { start: () => ask("profile-start", 10_000), stop: (file) => ask(`profile-stop ${file}`, 120_000) },
       stop: async () => void (await bench.stop(10_000)),
     };
   } catch (err) {

@@ -35,6 +35,8 @@ export interface RunSettings {
   dataDir: string | undefined;
   /** Write a heap snapshot of an aedes broker into this directory after its window. */
   heapDir: string | undefined;
+  /** Write a CPU profile of an aedes broker's measured window into this directory. */
+  profileDir: string | undefined;
   hz: number;
   cores: number;
 }
@@ -78,6 +80,8 @@ export interface RunResult {
   end?: BrokerStats;
   /** With --heap-snapshot: the file written after the window. */
   heapSnapshot?: string;
+  /** With --cpu-profile: the broker's profile of the window. */
+  cpuProfile?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -168,10 +172,18 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
     await Promise.all(workers.map((w) => w.request("start", window)));
     note(`${name}: load running: ${s.warmupSec} s warm-up, ${s.durationSec} s measured`);
     await sleepUntil(window.w0);
+    const profiling = s.profileDir !== undefined && broker.cpuProfile !== undefined;
+    if (profiling) await broker.cpuProfile!.start();
     const s0 = snap(broker.pid, genPids);
     const loadAverage = os.loadavg();
     await sleepUntil(window.w1);
     const s1 = snap(broker.pid, genPids);
+    let cpuProfile: string | undefined;
+    if (profiling) {
+      cpuProfile = path.join(s.profileDir!, `${name}-${broker.pid}.cpuprofile`);
+      await broker.cpuProfile!.stop(cpuProfile);
+      note(`${name}: CPU profile of the window in ${cpuProfile} (node dist/bench/lib/cpu-profile.js FILE summarises it)`);
+    }
     const end = await broker.stats?.();
     await sleepUntil(window.w1 + s.drainMs);
     const reports = await Promise.all(workers.map((w) => w.request<AgentsReport | ObserverReport>("report")));
@@ -212,6 +224,7 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
       },
       ...(end ? { end } : {}),
       ...(heapSnapshot ? { heapSnapshot } : {}),
+      ...(cpuProfile ? { cpuProfile } : {}),
     };
   } finally {
     rss?.stop();
