@@ -29,7 +29,7 @@ import { Operator } from "./lib/operator.js";
 import { emitJson, note, setJsonOnly } from "./lib/output.js";
 import { spawnAgent, type BenchChild } from "./lib/processes.js";
 import { clockTicksPerSecond, machineInfo, readCpuTicks } from "./lib/procfs.js";
-import { scratchDir, startBenchBroker, startCamera, writeSiteFile, type BenchBroker, type BrokerMode, type SimulatedDevice } from "./lib/site.js";
+import { BROKER_MODES, scratchDir, startBenchBroker, startCamera, writeSiteFile, type BenchBroker, type BrokerMode, type SimulatedDevice } from "./lib/site.js";
 import { fmt, rounded, summarize, table, type Summary } from "./lib/stats.js";
 
 const flags = parseFlags("command-latency", {
@@ -39,7 +39,7 @@ const flags = parseFlags("command-latency", {
   "quiet-ms": { type: "number", default: 30, min: 1, help: "idle mode: line silence before each command" },
   baud: { type: "number", default: 9600, min: 1, help: "serial line speed" },
   "poll-interval-ms": { type: "number", default: 3_600_000, min: 200, help: "the camera's periodic poll (long: out of the way)" },
-  broker: { type: "string", default: "child", help: "child | in-process" },
+  broker: { type: "string", default: "child", help: "child (roomgate broker) | in-process | mosquitto (Debian's, or $ROOMGATE_MOSQUITTO: the hop through a C broker, for comparison)" },
   "agent-log-level": { type: "string", default: "info", help: "the agent's logLevel (info writes an audit line per command)" },
   "json-only": { type: "boolean", default: false, help: "print only the JSON line" },
 });
@@ -58,8 +58,8 @@ for (const m of modes) {
     process.exit(2);
   }
 }
-if (flags.broker !== "child" && flags.broker !== "in-process") {
-  process.stderr.write(`command-latency: --broker: expected child | in-process, got "${flags.broker}"\n`);
+if (!(BROKER_MODES as readonly string[]).includes(flags.broker)) {
+  process.stderr.write(`command-latency: --broker: expected ${BROKER_MODES.join(" | ")}, got "${flags.broker}"\n`);
   process.exit(2);
 }
 
@@ -97,7 +97,7 @@ async function runMode(mode: Mode, op: Operator, tap: CameraTap, agent: BenchChi
   const inquiriesAtStart = tap.inquiries;
   // CPU time (utime+stime) the agent and a child broker spend per command, poll included.
   const agentTicks0 = readCpuTicks(agent.pid);
-  const brokerTicks0 = broker.child ? readCpuTicks(broker.child.pid) : 0;
+  const brokerTicks0 = broker.pid !== undefined ? readCpuTicks(broker.pid) : 0;
   for (let i = 0; i < total; i++) {
     if (mode === "idle") await tap.quiet(flags["quiet-ms"]);
     const before = tap.inquiries;
@@ -125,7 +125,7 @@ async function runMode(mode: Mode, op: Operator, tap: CameraTap, agent: BenchChi
   const cpuMsPerCommand = (ticks: number) => Math.round(((ticks * 1000) / HZ / total) * 100) / 100;
   const cpu = {
     agentMsPerCommand: cpuMsPerCommand(readCpuTicks(agent.pid) - agentTicks0),
-    brokerMsPerCommand: broker.child ? cpuMsPerCommand(readCpuTicks(broker.child.pid) - brokerTicks0) : null,
+    brokerMsPerCommand: broker.pid !== undefined ? cpuMsPerCommand(readCpuTicks(broker.pid) - brokerTicks0) : null,
   };
   // The agent's own view: its audit record's durationMs (whole ms, Date.now) for each measured id.
   const ids = new Set(samples.map((s) => s.id));

@@ -140,13 +140,15 @@ export async function startAedes(files: PolicyFiles, dataDir?: string): Promise<
 /** Debian's Mosquitto, unless ROOMGATE_MOSQUITTO names another binary (the tests pass the one on their PATH). */
 export const MOSQUITTO_BIN = process.env.ROOMGATE_MOSQUITTO || "/usr/sbin/mosquitto";
 
-export async function startMosquitto(files: PolicyFiles, dir: string, port: number, dataDir?: string): Promise<BrokerUnderTest> {
+/**
+ * Mosquitto on 127.0.0.1:`port` with the bench's users and ACLs (`files`), or open to anonymous
+ * clients with `files` "anonymous" (bench/command-latency's clients log in with no user).
+ */
+export async function startMosquitto(files: PolicyFiles | "anonymous", dir: string, port: number, dataDir?: string): Promise<BrokerUnderTest> {
   const conf = path.join(dir, "mosquitto.conf");
   const lines = [
     `listener ${port} 127.0.0.1`,
-    "allow_anonymous false",
-    `password_file ${files.passwd}`,
-    `acl_file ${files.acl}`,
+    ...(files === "anonymous" ? ["allow_anonymous true"] : ["allow_anonymous false", `password_file ${files.passwd}`, `acl_file ${files.acl}`]),
     ...(dataDir !== undefined ? ["persistence true", `persistence_location ${dataDir.endsWith("/") ? dataDir : `${dataDir}/`}`] : ["persistence false"]),
     "log_dest stderr",
     // Mosquitto's default log types (a line per connect and disconnect, none per message).

@@ -4,11 +4,11 @@
  * periodic load from t0: `warmup` seconds unmeasured, `duration` seconds measured, a short drain,
  * the reports of every worker, and everything stopped (in `finally`, so a failure leaves nothing).
  */
-import net from "node:net";
 import os from "node:os";
 import { rmSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { note } from "../lib/output.js";
+import { freeTcpPort } from "../lib/udp-port.js";
 import { summarize, type Summary } from "../lib/stats.js";
 import { startAedes, startMosquitto, type BrokerStats, type BrokerUnderTest, type PolicyFiles } from "./brokers.js";
 import { monoMs } from "./payloads.js";
@@ -84,14 +84,6 @@ export interface RunResult {
   cpuProfile?: string;
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => srv.listen(0, "127.0.0.1", resolve).once("error", reject));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 /** Starts the broker under test. The one place that knows how each is started (brokers.ts does the rest). */
 async function startBrokerUnderTest(name: BrokerName, policy: PolicyFiles, scratch: string, dataDir: string | undefined): Promise<BrokerUnderTest> {
   const dir = dataDir === undefined || name === "aedes-memory" ? undefined : path.join(dataDir, name);
@@ -99,7 +91,7 @@ async function startBrokerUnderTest(name: BrokerName, policy: PolicyFiles, scrat
     rmSync(dir, { recursive: true, force: true }); // every run starts from an empty store
     mkdirSync(dir, { recursive: true });
   }
-  if (name === "mosquitto") return startMosquitto(policy, scratch, await freePort(), dir);
+  if (name === "mosquitto") return startMosquitto(policy, scratch, await freeTcpPort(), dir);
   return startAedes(policy, dir);
 }
 

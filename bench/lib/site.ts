@@ -10,22 +10,38 @@ import { createLogger } from "../../agent/logger.js";
 import { startBroker } from "../../broker/server.js";
 import { siteConfigSchema, type SiteConfigInput } from "../../config/site.js";
 import { startViscaSimulator, type SimulatorHandle } from "../../simulators/visca/index.js";
+import { startMosquitto } from "../fleet/brokers.js";
 import { spawnBroker } from "./processes.js";
-import type { BenchChild } from "./processes.js";
+import { freeTcpPort } from "./udp-port.js";
 
-export type BrokerMode = "child" | "in-process";
+/** `roomgate broker` as a child, aedes in the bench's process, or Debian's Mosquitto (for comparison). */
+export type BrokerMode = "child" | "in-process" | "mosquitto";
+export const BROKER_MODES: readonly BrokerMode[] = ["child", "in-process", "mosquitto"];
 
 export interface BenchBroker {
   url: string;
-  /** The broker's process when it runs as a child. */
-  child?: BenchChild;
+  /** The broker's process when it runs as a child (its CPU is measured). */
+  pid?: number;
   close(): Promise<void>;
 }
 
 export async function startBenchBroker(mode: BrokerMode): Promise<BenchBroker> {
   if (mode === "child") {
     const { child, url } = await spawnBroker();
-    return { url, child, close: async () => void (await child.stop()) };
+    return { url, pid: child.pid, close: async () => void (await child.stop()) };
+  }
+  if (mode === "mosquitto") {
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-bench-mosquitto-"));
+    const port = await freeTcpPort();
+    const m = await startMosquitto("anonymous", dir, port);
+    return {
+      url: `mqtt://127.0.0.1:${port}`,
+      pid: m.pid,
+      close: async () => {
+        await m.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   // Warnings only, on stderr: stdout carries the bench's JSON.
   const broker = await startBroker({ host: "127.0.0.1", port: 0, logger: createLogger({ level: "warn", name: "bench-broker", destination: 2 }) });

@@ -1,4 +1,5 @@
 import { createSocket } from "node:dgram";
+import net from "node:net";
 
 /**
  * A UDP port free now on loopback, for a listener another process binds later (the agent's trap
@@ -14,4 +15,13 @@ export function freeUdpPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the same caveat). */
+export async function freeTcpPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => srv.listen(0, "127.0.0.1", resolve).once("error", reject));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }

@@ -16,9 +16,10 @@ export interface BenchRun {
   stderr: string;
 }
 
-export function runBench(name: string, args: string[], timeoutMs = 90_000): Promise<BenchRun> {
+/** `env` is added to this process's environment (e.g. ROOMGATE_MOSQUITTO: the binary the registry found). */
+export function runBench(name: string, args: string[], timeoutMs = 90_000, env: Record<string, string> = {}): Promise<BenchRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "dist/bench", `${name}.js`), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(root, "dist/bench", `${name}.js`), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
