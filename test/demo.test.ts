@@ -120,12 +120,23 @@ describe("roomgate demo", () => {
         execFile(process.execPath, [cli, "ctl", ...args, "--broker", `mqtt://127.0.0.1:${port}`], { cwd: root, timeout: 30_000 }, (err, stdout, stderr) =>
           resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
       });
-    const mark = w.seen.length;
-    for (const line of readmeCtlLines(["codec-main", "access-switch"])) {
+    const obey = async (line: string) => {
       const r = await run(line);
       expect(r.code, `${line}\n${r.out}`).toBe(0);
       expect(r.out, line).toMatch(/^ok/);
-    }
+    };
+    const mark = w.seen.length;
+    const lines = readmeCtlLines(["codec-main", "access-switch"]);
+    const of = (device: string) => lines.filter((l) => words(l)[4] === device); // npx roomgate ctl SITE DEVICE ...
+    expect([of("codec-main").length, of("access-switch").length]).toEqual([3, 1]);
+    // The switch's line beside the codec's three (those in their order): they share no device, and
+    // the port's cycle is mostly its 3 s off and the camera's next poll.
+    await Promise.all([
+      (async () => {
+        for (const line of of("codec-main")) await obey(line);
+      })(),
+      ...of("access-switch").map(obey),
+    ]);
     const codec = w.seen.slice(mark).filter((m) => m.topic === `${T}/dev/codec-main/state`).map((m) => m.json.state);
     expect(codec.some((s) => s.calls.some((c: { remote: string; state: string }) => c.remote === "8001@mcu.province.gov" && c.state === "connected"))).toBe(true);
     expect(codec.at(-1)).toMatchObject({ calls: [], mic: { muted: true } });
