@@ -6,9 +6,9 @@
  *
  * Real sockets and the real clock, with a 2 s window and 50 probes a second so the storms show in
  * seconds; every wait is on a driver event and bounded. Each test has its own reflector and driver,
- * so they run concurrently: the file takes as long as its longest test (three windows of a link at
- * the warn limit), not the sum of them, and the figures are judged while eight other links share
- * the process.
+ * so they run concurrently (vitest's maxConcurrency, 5 at a time): the file takes about as long as
+ * its longest test (three windows of a link at the warn limit), not the sum of them, and the figures
+ * are judged while other links share the process.
  */
 import dgram from "node:dgram";
 import { describe, it, type ExpectStatic, type TestContext } from "vitest";
