@@ -10,19 +10,29 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { matrixUsers, passwordOf } from "../broker/acl.cases.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
+import { runCli } from "../cli/dispatch.js";
 import { Site } from "./helpers/centre.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 import { within } from "./helpers/within.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = path.join(root, "dist/cli/main.js");
 const HEALTH = "roomgate/centre/recorder/health";
 const T0 = Date.UTC(2026, 10, 3, 10, 0, 0);
+
+/** `roomgate ...argv` in-process: for what the command decides before it starts anything. */
+async function roomgateInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}
 
 function roomgate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -55,116 +65,123 @@ async function startCentreProcess(file: string, until: string): Promise<{ child:
   return { child, stderr: () => stderr };
 }
 
-describe("roomgate centre", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-cmd-"));
-  const file = path.join(dir, "centre.yaml");
-  let broker: RunningBroker;
-  let w: Watcher;
-  let centre: ChildProcess;
+// The two centres (each its own broker, files and ports) run at once: the first start's initdb is
+// CPU, the rest mostly waits on processes and MQTT.
+describe.concurrent("roomgate centre, as a command", () => {
+  describe("roomgate centre", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-cmd-"));
+    const file = path.join(dir, "centre.yaml");
+    let broker: RunningBroker;
+    let w: Watcher;
+    let centre: ChildProcess;
 
-  beforeAll(async () => {
-    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger() });
-    // Counters republished every second, so the test can wait for them on MQTT.
-    writeFileSync(file, `broker:\n  url: ${broker.url}\n  user: recorder\nstateDir: state\nhealthRefreshSec: 1\nlogLevel: warn\n`);
-    w = await Watcher.connect(broker.url, [HEALTH]);
+    beforeAll(async () => {
+      broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger() });
+      // Counters republished every second, so the test can wait for them on MQTT.
+      writeFileSync(file, `broker:\n  url: ${broker.url}\n  user: recorder\nstateDir: state\nhealthRefreshSec: 1\nlogLevel: warn\n`);
+      w = await Watcher.connect(broker.url, [HEALTH]);
+    });
+    afterAll(async () => {
+      if (centre && centre.exitCode === null) centre.kill("SIGKILL");
+      await w?.close();
+      await broker?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("records what the agents publish, answers roomgate history while it runs, and stops on SIGINT", async ({ expect }) => {
+      const started = await startCentreProcess(file, "roomgate centre: recording from");
+      centre = started.child;
+      const stderr = started.stderr();
+      expect(stderr).toContain(`recording from ${broker.url} into pglite ${path.join(dir, "state", "centre", "pgdata")}`);
+      await w.waitFor((m) => m.topic === HEALTH && m.json?.status === "ok", 15_000, "the centre ok");
+
+      const s = new Site("district-11", 4);
+      for (const m of [s.command(T0, "op-lan", "led-wall", "input.select"), s.command(T0 + 60_000, "op-lan", "cam-main", "preset.recall"), s.command(T0 + 120_000, "op-mai", "led-wall", "blank.set")]) {
+        await w.publish(m.topic, m.payload);
+      }
+      await w.waitFor((m) => m.topic === HEALTH && m.json?.recorded >= 3, 20_000, "3 rows recorded");
+
+      // While the centre runs, history goes through its socket (PGlite is one process).
+      const audit = await roomgate(["history", "audit", "--config", file, "--csv"]);
+      expect(audit.code, audit.stderr).toBe(0);
+      expect(audit.stdout.split("\r\n").filter(Boolean).slice(1).map((l) => l.split(",").slice(3, 6).join(" "))).toEqual([
+        "op-lan led-wall input.select", "op-lan cam-main preset.recall", "op-mai led-wall blank.set",
+      ]);
+
+      const mark = w.seen.length;
+      const exited = new Promise<number | null>((resolve) => centre.once("exit", (code) => resolve(code)));
+      centre.kill("SIGINT");
+      const stopped = await w.waitFor((m) => m.topic === HEALTH && m.json?.code === "stopped", 15_000, "stopped", mark);
+      expect(stopped.json).toMatchObject({ status: "unreachable", recorded: 3 });
+      expect(await exited).toBe(0);
+
+      // No centre now: the files are read directly.
+      const verify = await roomgate(["history", "verify", "--config", file]);
+      expect(verify.stdout).toMatch(/^district-11: intact, 3 rows \(1\.\.3\)/);
+      expect(verify.code).toBe(0);
+    }, 300_000);
+
+    it("refuses a database URL that is not PostgreSQL's, or holds a password, before connecting", async ({ expect }) => {
+      // The compiled CLI's start, exit codes and stderr are the first test's; this is the command's own check.
+      const other = await roomgateInProcess(["centre", "--config", file, "--database", "mysql://db/roomgate"]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain("--database: expected postgres://USER@HOST[:PORT]/DB");
+      const secret = await roomgateInProcess(["centre", "--config", file, "--database", "postgres://rec:hunter2@db/roomgate"]);
+      expect(secret.code).toBe(2);
+      expect(secret.stderr).toContain("write no password in the URL");
+      expect(secret.stderr).not.toContain("hunter2");
+    });
   });
-  afterAll(async () => {
-    if (centre && centre.exitCode === null) centre.kill("SIGKILL");
-    await w?.close();
-    await broker?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
-  it("records what the agents publish, answers roomgate history while it runs, and stops on SIGINT", async () => {
-    const started = await startCentreProcess(file, "roomgate centre: recording from");
-    centre = started.child;
-    const stderr = started.stderr();
-    expect(stderr).toContain(`recording from ${broker.url} into pglite ${path.join(dir, "state", "centre", "pgdata")}`);
-    await w.waitFor((m) => m.topic === HEALTH && m.json?.status === "ok", 15_000, "the centre ok");
+  describe("roomgate centre with a web section", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-web-cmd-"));
+    const file = path.join(dir, "centre.yaml");
+    let broker: RunningBroker;
+    let w: Watcher;
+    let centre: { child: ChildProcess; stderr: () => string } | undefined;
 
-    const s = new Site("district-11", 4);
-    for (const m of [s.command(T0, "op-lan", "led-wall", "input.select"), s.command(T0 + 60_000, "op-lan", "cam-main", "preset.recall"), s.command(T0 + 120_000, "op-mai", "led-wall", "blank.set")]) {
+    beforeAll(async () => {
+      const users = await matrixUsers();
+      broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), http: { host: "127.0.0.1", port: 0, websocketPath: "/mqtt", metrics: false, console: false }, auth: { users, anonymous: true } });
+      // The broker file the users were made with: the centre reads their roles and sites from it, the broker checks passwords.
+      writeFileSync(path.join(dir, "broker.yaml"), stringify({ users }));
+      writeFileSync(path.join(dir, "rec.password"), `${passwordOf("rec")}\n`);
+      const web = { port: await freePort(), usersFile: "broker.yaml", mqttUrl: `ws://127.0.0.1:${broker.http!.port}/mqtt` };
+      // A centre that ran before (the first describe's is a first start, initdb included): this one is about the web section.
+      await seedCentreRecord(path.join(dir, "state"));
+      writeFileSync(file, stringify({ broker: { url: broker.url, user: "rec", passwordFile: "rec.password" }, stateDir: "state", healthRefreshSec: 1, logLevel: "warn", web }));
+      w = await Watcher.connect(broker.url, [HEALTH.replace("recorder", "rec")]); // anonymous: full access, as the test's agent
+    });
+    afterAll(async () => {
+      if (centre && centre.child.exitCode === null) centre.child.kill("SIGKILL");
+      await w?.close();
+      await broker?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("serves the history API at the URL it prints, to a login the broker accepts, and closes it on SIGINT", async ({ expect }) => {
+      centre = await startCentreProcess(file, "history pages and /metrics at");
+      const consoleUrl = /console, history pages and \/metrics at (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(centre.stderr())?.[1];
+      expect(consoleUrl, centre.stderr()).toBeDefined();
+      const s = new Site("s1", 4);
+      const m = s.command(T0, "op-1", "cam", "preset.recall");
       await w.publish(m.topic, m.payload);
-    }
-    await w.waitFor((m) => m.topic === HEALTH && m.json?.recorded >= 3, 20_000, "3 rows recorded");
+      await w.waitFor((x) => x.topic === HEALTH.replace("recorder", "rec") && x.json?.recorded >= 1, 20_000, "1 row recorded");
 
-    // While the centre runs, history goes through its socket (PGlite is one process).
-    const audit = await roomgate(["history", "audit", "--config", file, "--csv"]);
-    expect(audit.code, audit.stderr).toBe(0);
-    expect(audit.stdout.split("\r\n").filter(Boolean).slice(1).map((l) => l.split(",").slice(3, 6).join(" "))).toEqual([
-      "op-lan led-wall input.select", "op-lan cam-main preset.recall", "op-mai led-wall blank.set",
-    ]);
+      const audit = `${consoleUrl}api/history/audit?since=2026-11-01`;
+      const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}` });
+      const ok = await fetch(audit, { headers: basic("op-1", passwordOf("op-1")) });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { site: string; user: string; action: string }[]).map((r) => `${r.site} ${r.user} ${r.action}`)).toEqual(["s1 op-1 preset.recall"]);
+      expect((await fetch(audit)).status).toBe(401);
+      expect((await fetch(audit, { headers: basic("op-1", "not-the-password") })).status).toBe(401);
+      const page = await fetch(consoleUrl!);
+      expect(await page.text()).toContain(`<meta name="roomgate-mqtt-url" content="ws://127.0.0.1:${broker.http!.port}/mqtt" />`);
 
-    const mark = w.seen.length;
-    const exited = new Promise<number | null>((resolve) => centre.once("exit", (code) => resolve(code)));
-    centre.kill("SIGINT");
-    const stopped = await w.waitFor((m) => m.topic === HEALTH && m.json?.code === "stopped", 15_000, "stopped", mark);
-    expect(stopped.json).toMatchObject({ status: "unreachable", recorded: 3 });
-    expect(await exited).toBe(0);
-
-    // No centre now: the files are read directly.
-    const verify = await roomgate(["history", "verify", "--config", file]);
-    expect(verify.stdout).toMatch(/^district-11: intact, 3 rows \(1\.\.3\)/);
-    expect(verify.code).toBe(0);
-  }, 300_000);
-
-  it("refuses a database URL that is not PostgreSQL's, or holds a password, before connecting", async () => {
-    const other = await roomgate(["centre", "--config", file, "--database", "mysql://db/roomgate"]);
-    expect(other.code).toBe(2);
-    expect(other.stderr).toContain("--database: expected postgres://USER@HOST[:PORT]/DB");
-    const secret = await roomgate(["centre", "--config", file, "--database", "postgres://rec:hunter2@db/roomgate"]);
-    expect(secret.code).toBe(2);
-    expect(secret.stderr).toContain("write no password in the URL");
-    expect(secret.stderr).not.toContain("hunter2");
+      const exited = new Promise<number | null>((resolve) => centre!.child.once("exit", (code) => resolve(code)));
+      centre.child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      await expect(fetch(audit)).rejects.toThrow();
+    }, 300_000);
   });
-});
-
-describe("roomgate centre with a web section", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-web-cmd-"));
-  const file = path.join(dir, "centre.yaml");
-  let broker: RunningBroker;
-  let w: Watcher;
-  let centre: { child: ChildProcess; stderr: () => string } | undefined;
-
-  beforeAll(async () => {
-    const users = await matrixUsers();
-    broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), http: { host: "127.0.0.1", port: 0, websocketPath: "/mqtt", metrics: false, console: false }, auth: { users, anonymous: true } });
-    // The broker file the users were made with: the centre reads their roles and sites from it, the broker checks passwords.
-    writeFileSync(path.join(dir, "broker.yaml"), stringify({ users }));
-    writeFileSync(path.join(dir, "rec.password"), `${passwordOf("rec")}\n`);
-    const web = { port: await freePort(), usersFile: "broker.yaml", mqttUrl: `ws://127.0.0.1:${broker.http!.port}/mqtt` };
-    writeFileSync(file, stringify({ broker: { url: broker.url, user: "rec", passwordFile: "rec.password" }, stateDir: "state", healthRefreshSec: 1, logLevel: "warn", web }));
-    w = await Watcher.connect(broker.url, [HEALTH.replace("recorder", "rec")]); // anonymous: full access, as the test's agent
-  });
-  afterAll(async () => {
-    if (centre && centre.child.exitCode === null) centre.child.kill("SIGKILL");
-    await w?.close();
-    await broker?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("serves the history API at the URL it prints, to a login the broker accepts, and closes it on SIGINT", async () => {
-    centre = await startCentreProcess(file, "history pages and /metrics at");
-    const consoleUrl = /console, history pages and \/metrics at (http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(centre.stderr())?.[1];
-    expect(consoleUrl, centre.stderr()).toBeDefined();
-    const s = new Site("s1", 4);
-    const m = s.command(T0, "op-1", "cam", "preset.recall");
-    await w.publish(m.topic, m.payload);
-    await w.waitFor((x) => x.topic === HEALTH.replace("recorder", "rec") && x.json?.recorded >= 1, 20_000, "1 row recorded");
-
-    const audit = `${consoleUrl}api/history/audit?since=2026-11-01`;
-    const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}` });
-    const ok = await fetch(audit, { headers: basic("op-1", passwordOf("op-1")) });
-    expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { site: string; user: string; action: string }[]).map((r) => `${r.site} ${r.user} ${r.action}`)).toEqual(["s1 op-1 preset.recall"]);
-    expect((await fetch(audit)).status).toBe(401);
-    expect((await fetch(audit, { headers: basic("op-1", "not-the-password") })).status).toBe(401);
-    const page = await fetch(consoleUrl!);
-    expect(await page.text()).toContain(`<meta name="roomgate-mqtt-url" content="ws://127.0.0.1:${broker.http!.port}/mqtt" />`);
-
-    const exited = new Promise<number | null>((resolve) => centre!.child.once("exit", (code) => resolve(code)));
-    centre.child.kill("SIGINT");
-    expect(await exited).toBe(0);
-    await expect(fetch(audit)).rejects.toThrow();
-  }, 300_000);
 });

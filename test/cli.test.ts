@@ -1,17 +1,21 @@
 /**
  * The `roomgate` command as a technician runs it: the compiled CLI (dist/, built by `npm test`),
- * its exit codes and what it prints.
+ * its exit codes and what it prints. A compiled run is a Node start and the command's imports (about
+ * 0.5 s of CPU each), so what is about the binary runs it (exit codes, the modules help loads, the
+ * environment, ctl against a broker); what a command decides from its arguments and files alone runs
+ * in-process through the same dispatcher (cli/dispatch.ts) that dist/cli/main.js calls.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { matrixUsers, passwordOf } from "../broker/acl.cases.js";
 import { startBroker } from "../broker/server.js";
 import type { RunningBroker } from "../broker/server.js";
 import { Agent } from "../agent/agent.js";
+import { runCli } from "../cli/dispatch.js";
 import { siteConfigSchema } from "../config/site.js";
 import { startViscaSimulator } from "../simulators/visca/index.js";
 import type { UdpCameraHandle } from "../simulators/visca/index.js";
@@ -32,6 +36,22 @@ function roomgate(args: string[], timeoutMs = 15_000): Promise<Run> {
   });
 }
 
+/** `roomgate ...args` in-process: runCli's exit code, and what it wrote (some commands write to process.stdout). */
+async function roomgateHere(args: string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  try {
+    const code = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+    return { code, stdout, stderr };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 let dir: string;
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does)`);
@@ -49,12 +69,12 @@ describe("roomgate config", () => {
   it("refuses an invalid site file with exit 2, naming the file, the path and what was expected", async () => {
     const bad = path.join(dir, "bad.yaml");
     writeFileSync(bad, readFileSync(example, "utf8").replace("baudRate: 9600", "baudRate: 9601"));
-    const r = await roomgate(["config", "validate", bad]);
+    const r = await roomgateHere(["config", "validate", bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}: devices.cam-main.transport.baudRate: expected one of`);
     expect(r.stderr).toContain("9601");
     // The agent refuses it the same way, before touching any device or broker.
-    const a = await roomgate(["agent", "--config", bad, "--state-dir", dir]);
+    const a = await roomgateHere(["agent", "--config", bad, "--state-dir", dir]);
     expect(a.code).toBe(2);
     expect(a.stderr).toContain("devices.cam-main.transport.baudRate");
   });
@@ -62,19 +82,19 @@ describe("roomgate config", () => {
   it("refuses a device whose protocol has no driver, or whose driver options are wrong", async () => {
     const bad = path.join(dir, "bad-device.yaml");
     writeFileSync(bad, readFileSync(example, "utf8").replace("protocol: visca", "protocol: pelco-d").replace("options: { address: 1 }", "options: { address: 9 }"));
-    const r = await roomgate(["config", "validate", bad]);
+    const r = await roomgateHere(["config", "validate", bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}: devices.cam-main.protocol: unknown protocol "pelco-d"; known: visca`);
     const o = path.join(dir, "bad-options.yaml");
     writeFileSync(o, readFileSync(example, "utf8").replace("options: { address: 1 }", "options: { address: 9 }"));
-    const r2 = await roomgate(["config", "validate", o]);
+    const r2 = await roomgateHere(["config", "validate", o]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain(`${o}: devices.cam-main.options.address:`);
     expect(r2.stderr).toContain("got 9");
   });
 
   it("prints the JSON Schema of the site file for editors", async () => {
-    const r = await roomgate(["config", "schema"]);
+    const r = await roomgateHere(["config", "schema"]);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
     expect(schema.properties.devices).toBeDefined();
@@ -94,7 +114,7 @@ describe("roomgate usage", () => {
   });
 
   it("names the options check takes when given one it does not, and points at its help", async () => {
-    const r = await roomgate(["check", "--fix", "--frobnicate"]);
+    const r = await roomgateHere(["check", "--fix", "--frobnicate"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
@@ -103,10 +123,10 @@ describe("roomgate usage", () => {
   });
 
   it("says which option lacks its value and how many arguments were expected", async () => {
-    const v = await roomgate(["check", "--deadline"]);
+    const v = await roomgateHere(["check", "--deadline"]);
     expect(v.code).toBe(2);
     expect(v.stderr).toContain("roomgate check: --deadline needs a value: --deadline MS");
-    const p = await roomgate(["ctl", "district-07", "cam-main"]);
+    const p = await roomgateHere(["ctl", "district-07", "cam-main"]);
     expect(p.code).toBe(2);
     expect(p.stderr).toContain('roomgate ctl: missing ACTION (expected SITE DEVICE ACTION, got "district-07" "cam-main")');
   });
@@ -114,7 +134,7 @@ describe("roomgate usage", () => {
 
 describe("roomgate <command> --help", () => {
   it("check --help: usage, options with defaults, exit codes and examples, without reading a site file", async () => {
-    const r = await roomgate(["check", "--config", path.join(dir, "absent.yaml"), "--fix", "--help"]);
+    const r = await roomgateHere(["check", "--config", path.join(dir, "absent.yaml"), "--fix", "--help"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("usage: roomgate check [options]");
@@ -125,7 +145,7 @@ describe("roomgate <command> --help", () => {
   });
 
   it("fleet check -h: how to pick the sites", async () => {
-    const r = await roomgate(["fleet", "check", "-h"]);
+    const r = await roomgateHere(["fleet", "check", "-h"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("usage: roomgate fleet check (--sites a,b | --all) [options]");
     expect(r.stdout).toMatch(/--all +check every site with a retained agent state on the broker/);
@@ -134,7 +154,7 @@ describe("roomgate <command> --help", () => {
 
   it("broker passwd --help: neither asks for a password nor writes the broker file", async () => {
     const file = path.join(dir, "untouched-broker.yaml");
-    const r = await roomgate(["broker", "passwd", "--config", file, "op-1", "--role", "operator", "--help"]);
+    const r = await roomgateHere(["broker", "passwd", "--config", file, "op-1", "--role", "operator", "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("usage: roomgate broker passwd --config FILE [options] USER");
     expect(r.stdout).toContain("The password is read from stdin");
@@ -143,13 +163,13 @@ describe("roomgate <command> --help", () => {
   });
 
   it("help doctor prints what doctor --help prints; roomgate --help lists every command", async () => {
-    const viaHelp = await roomgate(["help", "doctor"]);
-    const viaFlag = await roomgate(["doctor", "--help"]);
+    const viaHelp = await roomgateHere(["help", "doctor"]);
+    const viaFlag = await roomgateHere(["doctor", "--help"]);
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toContain("usage: roomgate doctor [options]");
     expect(viaHelp.stdout).toContain("  1  a check failed: each says its fix");
     expect(viaHelp.stdout).toBe(viaFlag.stdout);
-    const top = await roomgate(["--help"]);
+    const top = await roomgateHere(["--help"]);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/\n  fleet check +ask many sites for a readiness check at once/);
     expect(top.stdout).toMatch(/\n  broker passwd +add or change a broker user/);
@@ -168,12 +188,14 @@ describe("roomgate <command> --help", () => {
       });
       return readFileSync(trace, "utf8").trim().split("\n");
     };
-    for (const args of [["check", "--help"], ["broker", "--help"], ["sim", "-h"], ["help", "discover"], ["--help"]]) {
-      const loaded = await traced(args);
-      expect(loaded.filter((url) => url.includes("node_modules") || /\/dist\/(agent|broker|drivers|simulators|config)\//.test(url)), args.join(" ")).toEqual([]);
-    }
+    // Six processes that wait on nothing but themselves: at once.
+    const helps = [["check", "--help"], ["broker", "--help"], ["sim", "-h"], ["help", "discover"], ["--help"]];
+    const [ctlTrace, ...helpTraces] = await Promise.all([traced(["ctl", "s1"]), ...helps.map(traced)]);
+    helpTraces.forEach((loaded, i) => {
+      expect(loaded.filter((url) => url.includes("node_modules") || /\/dist\/(agent|broker|drivers|simulators|config)\//.test(url)), helps[i]!.join(" ")).toEqual([]);
+    });
     // The trace does see them when a command runs (a usage error after its module loaded).
-    expect((await traced(["ctl", "s1"])).some((url) => url.includes("node_modules/mqtt/"))).toBe(true);
+    expect(ctlTrace!.some((url) => url.includes("node_modules/mqtt/"))).toBe(true);
   });
 });
 

@@ -24,6 +24,7 @@ import { launch, logIn, openPage } from "./helpers/browser.js";
 import { relocatedSite } from "./helpers/demo-site.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 import { describeWith } from "./helpers/tools.js";
 import { within } from "./helpers/within.js";
 
@@ -84,6 +85,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "roomgate-demo-centre-"));
   stateDir = path.join(dir, "state");
   const config = await relocatedSite(dir);
+  // The centre's record as a demo that ran before leaves it (initdb and migrations done, about 5 s of
+  // CPU): this file is about what the centre records; test/demo.test.ts's demo starts from nothing.
+  await seedCentreRecord(stateDir);
   // As `roomgate demo` starts it: the broker's WebSocket for the page, the centre's pages on a free port.
   demo = await startDemo({ config, logger: memoryLogger(), port: 0, httpPort: 0, stateDir, bootSeq: 1, centre: true, centreWebPort: 0, centreCommits: true, agent: { mqttBackoff: { initialMs: 50, maxMs: 300 } } });
   // The centre runs in its own thread; it comes up after the rest, and the test starts once it records.

@@ -5,10 +5,13 @@
  * strangers and garbage dropped and counted, and the technician's burst.
  *
  * Real sockets and the real clock, with a 2 s window and 50 probes a second so the storms show in
- * seconds; every wait is on a driver event and bounded.
+ * seconds; every wait is on a driver event and bounded. Each test has its own reflector and driver,
+ * so they run concurrently (vitest's maxConcurrency, 5 at a time): the file takes about as long as
+ * its longest test (three windows of a link at the warn limit), not the sum of them, and the figures
+ * are judged while other links share the process.
  */
 import dgram from "node:dgram";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, it, type ExpectStatic, type TestContext } from "vitest";
 import { actionContext, healthBecomes, nextEmitted, startDriver, type DriverFixture, type StartedDriver } from "../conformance.js";
 import type { UdpTransport } from "../transport/udp.js";
 import type { DriverEvent } from "../types.js";
@@ -54,7 +57,7 @@ const raised = (e: DriverEvent): boolean => e.data?.action === "raise";
  * Raised, perhaps re-graded (warn and critical as the storm fills and leaves the window), cleared
  * once, last: what "no flapping" means for one storm.
  */
-function raisedThenClearedOnce(events: DriverEvent[]): void {
+function raisedThenClearedOnce(expect: ExpectStatic, events: DriverEvent[]): void {
   const actions = events.map((e) => e.data?.action);
   expect(actions.at(-1)).toBe("clear");
   expect(actions.filter((a) => a === "clear")).toHaveLength(1);
@@ -65,28 +68,32 @@ function raisedThenClearedOnce(events: DriverEvent[]): void {
 const cleared = (e: DriverEvent): boolean => e.data?.action === "clear";
 /** A full window of probes has been answered or lost since `t`. */
 const fullWindowAfter = (t: number) => (s: StampState) => s.since <= t && (s.lastReplyAt ?? 0) > t + WINDOW_MS;
+/**
+ * The link has been probed for a whole window: a storm from now on meets an established link, as on
+ * a WAN, rather than the first few probes, where one step or one stall of the process weighs on the
+ * figures as much as the storm.
+ */
+const establishedLink = (d: Drv): Promise<StampState> => stateBecomes(d, (s) => (s.lastReplyAt ?? 0) >= s.since + WINDOW_MS);
 
-describe("STAMP link driver <-> simulated reflector (UDP)", () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  async function setup(options: Record<string, unknown> = {}): Promise<{ sim: StampSimHandle; started: StartedDriver; driver: Drv }> {
+describe.concurrent("STAMP link driver <-> simulated reflector (UDP)", () => {
+  /** A reflector and a driver for one test, closed when that test finishes (tests run concurrently). */
+  async function setup(ctx: TestContext, options: Record<string, unknown> = {}): Promise<{ sim: StampSimHandle; started: StartedDriver; driver: Drv }> {
     const sim = await startStampSimulator({ host: "127.0.0.1", port: 0 });
-    cleanups.push(() => sim.close());
+    // onTestFinished hooks run in reverse order of registration: the driver stops before its reflector closes.
+    ctx.onTestFinished(() => sim.close());
     const fixture = {
       transport: { type: "udp", host: "127.0.0.1", port: sim.port },
       options: { ...OPTIONS, ...options },
       createDriver: () => new StampDriver(),
     } as unknown as DriverFixture;
     const started = await startDriver(fixture);
-    cleanups.push(() => started.driver.stop());
+    ctx.onTestFinished(() => started.driver.stop());
     return { sim, started, driver: started.driver };
   }
 
-  it("a clean link is ok, with sane figures", async () => {
-    const { driver } = await setup();
+  it("a clean link is ok, with sane figures", async (ctx) => {
+    const { expect } = ctx;
+    const { driver } = await setup(ctx);
     expect(driver.health).toEqual({ status: "ok" });
     await stateBecomes(driver, (s) => s.repliesReceived >= 60);
     const s = (await driver.poll()) as StampState;
@@ -105,8 +112,9 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     expect(s.jitterMs).toBeLessThan(10);
   });
 
-  it("5 % loss raises {link}-quality (critical: major) within the window; clean again, it clears once", async () => {
-    const { sim, driver } = await setup();
+  it("5 % loss raises {link}-quality (critical: major) within the window; clean again, it clears once", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx);
     const alarms = alarmLog(driver);
     sim.faults.lossPct = 5;
     const t0 = Date.now();
@@ -116,7 +124,9 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     expect(raise.data).toMatchObject({ code: "quality", severity: "major", band: "critical", bands: { loss: "critical" } });
     expect(driver.health).toEqual({ status: "degraded", code: "link_quality", message: "quality critical: loss above 1 %" });
     const lossy = await stateBecomes(driver, fullWindowAfter(t0));
-    expect(lossy.lossPct).toBeGreaterThan(3);
+    // A loss counts once its probe's timeout (300 ms) has passed, an answer at once: over a 2 s window
+    // 5 % reads about 4.25 %, and one probe either way weighs 1-1.5 % (fewer probes when the machine is busy).
+    expect(lossy.lossPct).toBeGreaterThan(2.5);
     expect(lossy.lossPct).toBeLessThan(7);
     expect(lossy.alarms).toEqual(["quality"]);
 
@@ -125,12 +135,13 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     await alarms.next(cleared, WINDOW_MS + OPTIONS.clearHoldMs + 3000);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(OPTIONS.clearHoldMs); // hysteresis: never at the first good figure
     await healthBecomes(driver, (h) => h.status === "ok", 1000);
-    raisedThenClearedOnce(alarms.events);
+    raisedThenClearedOnce(expect, alarms.events);
     expect((await driver.poll()).alarms).toEqual([]);
   });
 
-  it("a link at the warn limit (1 % loss) raises once and does not flap", async () => {
-    const { sim, driver } = await setup({ clearHoldMs: WINDOW_MS });
+  it("a link at the warn limit (1 % loss) raises once and does not flap", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx, { clearHoldMs: WINDOW_MS });
     const alarms = alarmLog(driver);
     sim.faults.lossPct = 1;
     const t0 = Date.now();
@@ -141,8 +152,10 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     expect(driver.health.status).toBe("degraded");
   });
 
-  it("a jitter storm raises the alarm on jitter alone; clean again, it clears", async () => {
-    const { sim, driver } = await setup();
+  it("a jitter storm raises the alarm on jitter alone; clean again, it clears", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx);
+    await establishedLink(driver);
     const alarms = alarmLog(driver);
     sim.faults.jitterMs = 45; // each reply waits 0..135 ms more: mean |ΔRTT| ~45 ms, p95 RTT < 150
     const raise = await alarms.next((e) => raised(e) && e.data?.band === "critical", WINDOW_MS + 3000);
@@ -152,11 +165,14 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     expect(stormy.lossPct).toBe(0);
     sim.clean();
     await alarms.next(cleared, 2 * (WINDOW_MS + OPTIONS.clearHoldMs) + 3000);
-    raisedThenClearedOnce(alarms.events);
+    raisedThenClearedOnce(expect, alarms.events);
   });
 
-  it("a delay storm: 200 ms round trips are the warn band (minor); 400 ms critical (major); clean again, it clears", async () => {
-    const { sim, driver } = await setup({ timeoutMs: 1000 });
+  it("a delay storm: 200 ms round trips are the warn band (minor); 400 ms critical (major); clean again, it clears", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx, { timeoutMs: 1000 });
+    // On the first 20 probes, the step from 0 to 200 ms alone would read as 10 ms of jitter.
+    await establishedLink(driver);
     const alarms = alarmLog(driver);
     sim.faults.delayMs = 200;
     const warn = await alarms.next(raised, WINDOW_MS + 3000);
@@ -171,15 +187,18 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     await alarms.next(cleared, WINDOW_MS + OPTIONS.clearHoldMs + 3000);
   });
 
-  it("a silent reflector: degraded by loss, then unreachable after a window without a reply; back when it answers", async () => {
-    const { sim, driver } = await setup();
+  it("a silent reflector: degraded by loss, then unreachable after a window without a reply; back when it answers", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx);
     const alarms = alarmLog(driver);
     sim.faults.silent = true;
-    await healthBecomes(driver, (h) => h.status === "degraded", WINDOW_MS);
+    // The driver's start resolved on a reply just now (only promise continuations since).
     const t0 = Date.now();
-    const h = await healthBecomes(driver, (x) => x.status === "unreachable", WINDOW_MS + 2000);
+    await healthBecomes(driver, (h) => h.status === "degraded", WINDOW_MS);
+    const h = await healthBecomes(driver, (x) => x.status === "unreachable", 2 * WINDOW_MS);
     expect(h).toEqual({ status: "unreachable", code: "timeout", message: expect.stringMatching(/^no reply from udp:127\.0\.0\.1:\d+ for 2 s$/) });
-    expect(Date.now() - t0).toBeGreaterThan(WINDOW_MS / 2);
+    // Not at the first losses (degraded came first), but after a whole window of silence.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(WINDOW_MS - OPTIONS.intervalMs);
     await expect(driver.poll()).rejects.toMatchObject({ code: "timeout" });
     expect((await alarms.next(raised)).data).toMatchObject({ band: "critical" });
     sim.faults.silent = false;
@@ -187,14 +206,15 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     await healthBecomes(driver, (x) => x.status === "ok", WINDOW_MS + OPTIONS.clearHoldMs + 3000);
   });
 
-  it("strangers (a sequence number never sent, another port) and garbage are dropped and counted; figures stay clean", async () => {
-    const { sim, started, driver } = await setup();
+  it("strangers (a sequence number never sent, another port) and garbage are dropped and counted; figures stay clean", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, started, driver } = await setup(ctx);
     sim.faults.stranger = true;
     sim.faults.garbage = true;
     // And one from this test's own socket, straight at the driver's port: the connected socket drops it.
     const localPort = (started.ctx.transport as UdpTransport).localPort;
     const outsider = dgram.createSocket("udp4");
-    cleanups.push(() => new Promise<void>((resolve) => outsider.close(() => resolve())));
+    ctx.onTestFinished(() => new Promise<void>((resolve) => outsider.close(() => resolve())));
     outsider.send(Buffer.alloc(44, 1), localPort, "127.0.0.1");
     const s = await stateBecomes(driver, (x) => x.strangers >= 20 && x.malformed >= 20);
     expect(s).toMatchObject({ lossPct: 0, duplicates: 0, reordered: 0, quality: "ok", alarms: [] });
@@ -202,8 +222,9 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     expect(started.logger.records.some((r) => r.msg === "datagram from the reflector dropped")).toBe(true);
   });
 
-  it("reordered and duplicated replies are counted, and are not loss", async () => {
-    const { sim, driver } = await setup();
+  it("reordered and duplicated replies are counted, and are not loss", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx);
     sim.faults.reorderPct = 10;
     sim.faults.duplicatePct = 10;
     const s = await stateBecomes(driver, (x) => x.reordered >= 5 && x.duplicates >= 5 && x.repliesReceived >= 50);
@@ -211,8 +232,9 @@ describe("STAMP link driver <-> simulated reflector (UDP)", () => {
     expect(s.quality).toBe("ok");
   });
 
-  it("probe.run answers a burst's figures now; probe.reset starts a new window", async () => {
-    const { sim, driver } = await setup({ intervalMs: 200 });
+  it("probe.run answers a burst's figures now; probe.reset starts a new window", async (ctx) => {
+    const { expect } = ctx;
+    const { sim, driver } = await setup(ctx, { intervalMs: 200 });
     sim.faults.lossPct = 20;
     const burst = (await driver.actions["probe.run"]!.run({ count: 10, spacingMs: 10 }, actionContext())) as Record<string, unknown>;
     expect(burst).toMatchObject({ sent: 10, received: expect.any(Number), rttMs: expect.objectContaining({ p50: expect.any(Number) }) });
