@@ -93,18 +93,20 @@ describeWith("mosquitto")("bench/fleet, tiny", () => {
       expect(s.connectionsHeld).toBe(s.connectionsExpected); // 5 agents + monitor + 2 operators
       expect(s.connectionsExpected).toBe(8);
       expect(s.dropped).toBe(0);
-      // 3 s x 10 health/s = 30 (+1 for a publication exactly on a window edge)
-      expect(s.health.sent).toBeGreaterThanOrEqual(29);
-      expect(s.health.sent).toBeLessThanOrEqual(31);
+      // 3 s x 10 health/s = 30. Messages count by when they were sent, so on a loaded machine a tick
+      // late at one edge of the window and on time at the other moves a slot or two across it (32 state
+      // messages were seen in a full run); what must hold exactly is that the monitor got every one.
+      expect(s.health.sent).toBeGreaterThanOrEqual(27);
+      expect(s.health.sent).toBeLessThanOrEqual(33);
       expect(s.health.received).toBe(s.health.sent);
-      expect(s.stateSent).toBeGreaterThanOrEqual(29);
-      expect(s.stateSent).toBeLessThanOrEqual(31);
+      expect(s.stateSent).toBeGreaterThanOrEqual(27);
+      expect(s.stateSent).toBeLessThanOrEqual(33);
       expect(s.deliveryMs.n).toBe(s.health.received);
       for (const v of [s.deliveryMs.p50, s.deliveryMs.p99, s.deliveryMs.max]) expect(v).toBeGreaterThan(0);
       expect(s.deliveryMs.p50).toBeLessThanOrEqual(s.deliveryMs.p99);
       // 3 s x 10 commands/s
-      expect(s.commands.sent).toBeGreaterThanOrEqual(29);
-      expect(s.commands.sent).toBeLessThanOrEqual(31);
+      expect(s.commands.sent).toBeGreaterThanOrEqual(27);
+      expect(s.commands.sent).toBeLessThanOrEqual(33);
       expect(s.commands.answered).toBe(s.commands.sent);
       expect(s.commands.roundTripMs.n).toBe(s.commands.answered);
       expect(s.commands.roundTripMs.p99).toBeGreaterThan(0);
