@@ -113,7 +113,10 @@ describeWith("mosquitto")("bench/fleet, tiny", () => {
       // in: health + state + commands + (response, audit event, state) per command; out: health, commands, responses
       expect(s.messagesInPerSec).toBeGreaterThan(40);
       expect(s.messagesOutPerSec).toBeGreaterThan(25);
-      expect(s.cpu.seconds).toBeGreaterThan(2.9);
+      // The CPU figures cover the time between two /proc snapshots taken when the bench wakes at the
+      // window's edges: about the 3 s window, less a late wake-up on a loaded machine (2.86 s was seen).
+      expect(s.cpu.seconds).toBeGreaterThan(2.5);
+      expect(s.cpu.seconds).toBeLessThan(3.5);
       expect(s.cpu.brokerPct).toBeGreaterThanOrEqual(0);
       expect(s.rss.samples).toBeGreaterThan(0);
       expect(s.rss.brokerMaxMb).toBeGreaterThan(1);
