@@ -23,9 +23,11 @@ export default defineConfig({
     // Integration tests start real brokers, ptys and sockets, and load native modules (serialport,
     // node-pty, classic-level): child processes, not threads.
     pool: "forks",
-    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run three at a
-    // time even on 2 cores: one worker (vitest's default there) made every file wait for the last.
-    maxWorkers: 3,
+    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run four at a
+    // time even on 2 cores: one worker (vitest's default there) made every file wait for the last,
+    // and three left the cores a third idle (2,243 tests: 194 s with 3 workers, 149 s with 4;
+    // docs/performance.md, "The test suite").
+    maxWorkers: 4,
     // A worker runs file after file in one process instead of a fresh process per file: the module
     // graph (aedes, zod, the drivers) is loaded once per worker, which halves the suite's CPU time.
     // So a test file must leave no global state behind (no process.env edits, no listeners, no
