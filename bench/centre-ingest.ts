@@ -23,9 +23,9 @@
 import { Worker } from "node:worker_threads";
 import os from "node:os";
 import path from "node:path";
-import { existsSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { createLogger } from "../agent/logger.js";
-import { startCentre, type RunningCentre } from "../centre/centre.js";
+import { centrePaths, startCentre, type RunningCentre } from "../centre/centre.js";
 import type { Db } from "../centre/db/db.js";
 import { migrate } from "../centre/db/migrate.js";
 import { openPglite } from "../centre/db/pglite.js";
@@ -57,6 +57,7 @@ const flags = parseFlags("centre-ingest", {
   "report-days": { type: "number", default: 30, min: 1, help: "days of health transitions (of November 2026, at most 30)" },
   changes: { type: "number", default: 2, min: 1, help: "health transitions per device per day in the report's database" },
   databases: { type: "string", default: "pglite,postgres", help: "pglite, postgres or both (comma-separated)" },
+  "pglite-seed": { type: "string", default: "", help: "a migrated PGlite data directory each PGlite starts from (a copy), instead of a first start with initdb (the smoke test's template: initdb is seconds of CPU the bench does not measure)" },
   "drain-s": { type: "number", default: 120, min: 1, help: "longest wait for the recorder to catch up after a phase, s" },
   quick: { type: "boolean", default: false, help: "200 agents, 10 s, a 5,000-event burst, 200 report sites" },
   "json-only": { type: "boolean", default: false, help: "print only the JSON line" },
@@ -135,8 +136,16 @@ function until(centre: RunningCentre, count: () => number, target: number, ms: n
   });
 }
 
+/** With --pglite-seed: `dataDir` starts as a copy of the seed, so PGlite opens it instead of running initdb. */
+function seedPglite(dataDir: string): void {
+  if (flags["pglite-seed"] === "") return;
+  mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o700 });
+  cpSync(flags["pglite-seed"], dataDir, { recursive: true });
+}
+
 async function ingest(name: "pglite" | "postgres", pg: ThrowawayPostgres | undefined, brokerUrl: string, scratch: string): Promise<Pick<DbResult, "steady" | "burst">> {
   const logger = createLogger({ level: "warn", name: "bench-centre", destination: 2 });
+  if (name === "pglite") seedPglite(centrePaths(path.join(scratch, name)).pgdata);
   const centre = await startCentre({
     stateDir: path.join(scratch, name),
     database: name === "pglite" ? { type: "pglite" } : { type: "postgres", url: await pg!.createDatabase("ingest"), poolSize: 4 },
@@ -252,6 +261,7 @@ async function main(): Promise<void> {
       } finally {
         await broker.close();
       }
+      if (name === "pglite") seedPglite(path.join(scratch.dir, "report-pglite"));
       const db = name === "pglite" ? await openPglite({ dataDir: path.join(scratch.dir, "report-pglite") }) : openPostgres({ url: await pg!.createDatabase("report"), poolSize: 2 });
       try {
         results[name] = { ...part, report: await report(db) };

@@ -17,7 +17,7 @@ import { emitJson, note } from "./lib/output.js";
 import { spawnAgent } from "./lib/processes.js";
 import { scratchDir, startBenchBroker, writeSiteFile } from "./lib/site.js";
 import { fmt, rounded, summarize, table, type Summary } from "./lib/stats.js";
-import { freeUdpPort } from "./lib/udp-port.js";
+import { freePort } from "../simulators/site-endpoints.js";
 
 const flags = parseFlags("port-events", {
   flaps: { type: "number", default: 100, min: 1, help: "measured flaps per path" },
@@ -33,7 +33,7 @@ const COMMUNITY = "bench-community";
 async function main(): Promise<void> {
   const scratch = scratchDir("port-events");
   const broker = await startBenchBroker("in-process");
-  const trapPort = await freeUdpPort();
+  const trapPort = await freePort("udp");
   const sim = await startSnmpSwitchSimulator({
     communities: [COMMUNITY],
     ports: { codec: { ifIndex: 7, neighbour: "codec-1" }, uplink: { ifIndex: 24, poe: false, neighbour: "core" } },

@@ -8,7 +8,7 @@ import os from "node:os";
 import { rmSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { note } from "../lib/output.js";
-import { freeTcpPort } from "../lib/udp-port.js";
+import { freePort } from "../../simulators/site-endpoints.js";
 import { summarize, type Summary } from "../lib/stats.js";
 import { startAedes, startMosquitto, type BrokerStats, type BrokerUnderTest, type PolicyFiles } from "./brokers.js";
 import { monoMs } from "./payloads.js";
@@ -91,7 +91,7 @@ async function startBrokerUnderTest(name: BrokerName, policy: PolicyFiles, scrat
     rmSync(dir, { recursive: true, force: true }); // every run starts from an empty store
     mkdirSync(dir, { recursive: true });
   }
-  if (name === "mosquitto") return startMosquitto(policy, scratch, await freeTcpPort(), dir);
+  if (name === "mosquitto") return startMosquitto(policy, scratch, await freePort(), dir);
   return startAedes(policy, dir);
 }
 

@@ -12,7 +12,7 @@ import { siteConfigSchema, type SiteConfigInput } from "../../config/site.js";
 import { startViscaSimulator, type SimulatorHandle } from "../../simulators/visca/index.js";
 import { startMosquitto } from "../fleet/brokers.js";
 import { spawnBroker } from "./processes.js";
-import { freeTcpPort } from "./udp-port.js";
+import { freePort } from "../../simulators/site-endpoints.js";
 
 /** `roomgate broker` as a child, aedes in the bench's process, or Debian's Mosquitto (for comparison). */
 export type BrokerMode = "child" | "in-process" | "mosquitto";
@@ -32,7 +32,7 @@ export async function startBenchBroker(mode: BrokerMode): Promise<BenchBroker> {
   }
   if (mode === "mosquitto") {
     const dir = mkdtempSync(path.join(tmpdir(), "roomgate-bench-mosquitto-"));
-    const port = await freeTcpPort();
+    const port = await freePort();
     const m = await startMosquitto("anonymous", dir, port);
     return {
       url: `mqtt://127.0.0.1:${port}`,
