@@ -84,8 +84,14 @@ describeWith("mosquitto")("bench/fleet, tiny", () => {
     expect(Object.keys(json.runs)).toEqual(["aedes", "mosquitto"]);
     // The aedes broker's window, profiled (Mosquitto is not Node): a file, and its summary by package.
     expect(readdirSync(profiles)).toEqual([expect.stringMatching(/^aedes-\d+\.cpuprofile$/)]);
-    const groups = json.cpuProfile?.aedes?.groups.map((g) => g.group) ?? [];
-    expect(groups).toEqual(expect.arrayContaining(["aedes", "mqtt-packet"]));
+    // Which packages the samples land in depends on sampling (a tiny load gives the profiler few busy
+    // samples); that every busy sample is charged to one group, and the groups add up, does not.
+    const groups = json.cpuProfile?.aedes?.groups ?? [];
+    expect(groups.length).toBeGreaterThan(0);
+    const total = groups.reduce((a, g) => a + g.pct, 0); // each rounded to 0.1 %
+    expect(total).toBeGreaterThan(98);
+    expect(total).toBeLessThan(102);
+    expect(json.cpuProfile!.aedes!.busyPct).toBeGreaterThan(0);
     rmSync(profiles, { recursive: true, force: true });
     for (const r of Object.values(json.runs)) {
       const s = r.steady;

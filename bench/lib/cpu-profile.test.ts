@@ -43,8 +43,11 @@ describe("cpu-profile summary", () => {
     await session.post("Profiler.enable");
     await session.post("Profiler.setSamplingInterval", { interval: 100 });
     await session.post("Profiler.start");
+    // Busy for 50 ms of this thread's time at least, so the 0.1 ms sampler lands here hundreds of times
+    // however loaded the machine is (the sampler interrupts this thread; it cannot miss it).
     let x = 0;
-    for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+    const until = process.cpuUsage().user + 50_000;
+    for (let i = 0; process.cpuUsage().user < until; i++) x += Math.sqrt(i);
     const { profile } = await session.post("Profiler.stop");
     session.disconnect();
     const s = summarize(profile as unknown as CpuProfile);
