@@ -20,6 +20,7 @@ import { relocatedSite } from "./helpers/demo-site.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
 import { startDemoProcess } from "./helpers/demo-process.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 import { describeWith, toolPath } from "./helpers/tools.js";
 
 const run = promisify(execFile);
@@ -129,6 +130,10 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     };
     writeFileSync(siteFile, stringify({ ...site, devices }));
     const stateDir = path.join(work, "state");
+    // The demo's centre opens a record that already exists (the tests' migrated template): PGlite from
+    // the bundle still loads and opens it, without the seconds of initdb that test/centre-command.test.ts
+    // proves already.
+    await seedCentreRecord(stateDir);
     const { child: demo } = await startDemoProcess(roomgate, ["demo", "--config", siteFile, "--port", String(port), "--http-port", String(httpPort), "--centre-port", String(await freePort())], { env: { ...env, ROOMGATE_STATE_DIR: stateDir } });
     try {
       const w = await Watcher.connect(`mqtt://127.0.0.1:${port}`, "roomgate/v1/district-07/#");
