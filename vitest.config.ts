@@ -18,6 +18,10 @@ export default defineConfig({
   ],
   test: {
     include: ["**/*.test.ts"],
+    // Transformed modules are kept on disk between runs (node_modules/.experimental-vitest-cache,
+    // keyed by each file's content): at the start of a run four workers ask the one vitest process
+    // for the whole module graph at once, and without the cache it transforms it again every run.
+    experimental: { fsModuleCache: true },
     exclude: ["node_modules/**", "dist/**"],
     reporters: ["default", toolSummary],
     // Integration tests start real brokers, ptys and sockets, and load native modules (serialport,
