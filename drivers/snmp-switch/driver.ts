@@ -58,6 +58,13 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
   /** Ports a running port.powercycle owns (their intent is not restored behind its back). */
   private readonly cycling = new Set<string>();
   private readonly restoring = new Set<string>();
+  /**
+   * Link traps handled per port. A poll's reply can be older than a trap handled while the poll was
+   * in flight (a poll is several GETs; under load the linkUp at the end of a power-cycle arrived
+   * between the GET that read the port down and the poll's end, and the stale "down" raised
+   * `{port}-down` after the cycle): a port with a trap since the poll began keeps the trap's view.
+   */
+  private readonly linkTraps = new Map<string, number>();
   /** Ports the agent just powered: their device is booting; no `{port}-down` until this clock time. */
   private readonly booting = new Map<string, number>();
   private polling: Promise<SwitchState> | null = null;
@@ -130,6 +137,7 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
   private async readAll(): Promise<SwitchState> {
     const r = this.run!;
     const d = new Decoder();
+    const trapsBefore = new Map(this.linkTraps);
     let reading;
     try {
       reading = await r.reader.read(d);
@@ -141,7 +149,12 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
     if (d.bad > 0) r.log.warn({ bad: d.bad, samples: d.samples }, "values of the wrong type ignored");
     const changes: AlarmChange[] = [];
     for (const p of r.ports) {
-      const s = reading.ports[p.name]!;
+      let s = reading.ports[p.name]!;
+      const trapped = this.state.ports[p.name];
+      if ((this.linkTraps.get(p.name) ?? 0) !== (trapsBefore.get(p.name) ?? 0) && trapped !== undefined) {
+        s = { ...s, oper: trapped.oper };
+        reading.ports[p.name] = s;
+      }
       changes.push(...this.linkAlarm(p.name, s));
       const g = reading.poeGrowth[p.name];
       const det = s.poe?.detection ?? null;
@@ -294,6 +307,7 @@ export class SnmpSwitchDriver extends EventEmitter<DriverEvents<SwitchState>> im
     if (t.kind === "link") {
       const p = r.ports.find((x) => x.ifIndex === t.ifIndex);
       if (!p) return;
+      this.linkTraps.set(p.name, (this.linkTraps.get(p.name) ?? 0) + 1);
       const s = { ...this.state.ports[p.name]!, oper: t.up ? ("up" as const) : ("down" as const) };
       this.state.ports = { ...this.state.ports, [p.name]: s };
       r.log.info({ port: p.name, up: t.up }, "link trap");

@@ -129,10 +129,16 @@ export class RsyslogCollector implements SyslogReceiver {
     return existsSync(this.internal) ? readFileSync(this.internal, "utf8").split("\n") : [];
   }
 
-  /** What rsyslog wrote, in its order, as it read each message. */
+  /**
+   * What rsyslog wrote, in its order, as it read each message: whole lines only. rsyslogd may be
+   * half way through appending a line when the file is read (seen under two busy loops: "Unterminated
+   * string in JSON"), and that line is read whole the next time.
+   */
   views(): RsyslogView[] {
     if (!existsSync(this.out)) return [];
-    return readFileSync(this.out, "utf8")
+    const text = readFileSync(this.out, "utf8");
+    return text
+      .slice(0, text.lastIndexOf("\n") + 1)
       .split("\n")
       .filter((l) => l !== "")
       .map((l) => JSON.parse(l) as RsyslogView);
