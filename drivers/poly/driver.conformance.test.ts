@@ -11,7 +11,9 @@ import { driverConformance, type DriverFixture } from "../conformance.js";
 import { startPolySimulator, type PolySimHandle } from "../../simulators/poly/index.js";
 import { PolyDriver } from "./driver.js";
 
-const options = { timeoutMs: 500, connectTimeoutMs: 2000, commandGapMs: 5, promptWaitMs: 200, password: "secret" };
+// A 1.5 s request deadline: with 500 ms the first poll of the 115200-baud pty link missed it once when
+// four test workers and two busy loops shared the two cores, and the driver started unreachable.
+const options = { timeoutMs: 1500, connectTimeoutMs: 2000, commandGapMs: 5, promptWaitMs: 200, password: "secret" };
 
 function fixture(sim: PolySimHandle, transport: DriverFixture["transport"], teardown: () => Promise<void>, opts: Record<string, unknown> = options): DriverFixture {
   return {
