@@ -6,13 +6,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { centrePaths } from "../centre/centre.js";
 import { migrate } from "../centre/db/migrate.js";
 import { openPglite } from "../centre/db/pglite.js";
 import { decode } from "../centre/ingest/decode.js";
 import { writeBatch } from "../centre/ingest/writer.js";
-import { runCli } from "../cli/dispatch.js";
+import { roomgateInProcess } from "./helpers/cli-inprocess.js";
 import { openPostgres } from "../centre/db/postgres.js";
 import { incoming, Site, type Msg } from "./helpers/centre.js";
 import { seedCentreRecord } from "./helpers/pglite-template.js";
@@ -22,21 +22,8 @@ import { describeWith } from "./helpers/tools.js";
 const at = (day: number, h = 0, m = 0) => Date.UTC(2026, 10, day, h, m); // November 2026
 const HOUR = 3_600_000;
 
-/** Runs `roomgate ...argv` in-process; the commands print to process.stdout, captured here. */
-async function roomgate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-    return { code, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+/** `roomgate ...argv` in-process (test/helpers/cli-inprocess.ts). */
+const roomgate = roomgateInProcess;
 
 describe("roomgate history and report availability on a PGlite record", () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-cli-"));

@@ -10,12 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matrixUsers, passwordOf } from "../broker/acl.cases.js";
 import { startBroker } from "../broker/server.js";
 import type { RunningBroker } from "../broker/server.js";
 import { Agent } from "../agent/agent.js";
-import { runCli } from "../cli/dispatch.js";
+import { roomgateInProcess } from "./helpers/cli-inprocess.js";
 import { siteConfigSchema } from "../config/site.js";
 import { startViscaSimulator } from "../simulators/visca/index.js";
 import type { UdpCameraHandle } from "../simulators/visca/index.js";
@@ -36,21 +36,8 @@ function roomgate(args: string[], timeoutMs = 15_000): Promise<Run> {
   });
 }
 
-/** `roomgate ...args` in-process: runCli's exit code, and what it wrote (some commands write to process.stdout). */
-async function roomgateHere(args: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-    return { code, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+/** `roomgate ...argv` in-process (test/helpers/cli-inprocess.ts). */
+const roomgateHere = roomgateInProcess;
 
 let dir: string;
 beforeAll(() => {

@@ -16,10 +16,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommittedMessage, DemoCentre } from "../cli/demo-centre.js";
 import { startDemo, type RunningDemo } from "../cli/demo-run.js";
-import { runCli } from "../cli/dispatch.js";
+import { roomgateInProcess } from "./helpers/cli-inprocess.js";
 import { launch, logIn, openPage } from "./helpers/browser.js";
 import { relocatedSite } from "./helpers/demo-site.js";
 import { memoryLogger } from "./helpers/logger.js";
@@ -65,21 +65,8 @@ async function command(device: string | undefined, action: string, args: Record<
   return (await ops.waitFor((m) => m.topic === `${T}/res/op-anna` && m.json?.id === id, timeoutMs, `answer to ${action}`, mark)).json;
 }
 
-/** `roomgate ...argv` in-process; the history commands print to process.stdout, captured here. */
-async function roomgate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-    return { code, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+/** `roomgate ...argv` in-process (test/helpers/cli-inprocess.ts). */
+const roomgate = roomgateInProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "roomgate-demo-centre-"));
