@@ -20,6 +20,8 @@ export interface CannedServer {
   requests: CannedRequest[];
   /** Bytes written by `"drip"` answers so far. */
   readonly drips: number;
+  /** Resolves once `"drip"` answers have written `n` bytes in all; rejects if one is closed before. */
+  untilDrips(n: number): Promise<void>;
   reply: (req: CannedRequest) => CannedReply;
   close(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export async function startCannedServer(reply: (req: CannedRequest) => CannedRep
   const held = new Set<http.ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
   const state = { reply, drips: 0 };
+  const dripWaiters: { n: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -46,11 +49,16 @@ export async function startCannedServer(reply: (req: CannedRequest) => CannedRep
         const t = setInterval(() => {
           state.drips++;
           res.write(" ");
+          for (const w of dripWaiters.filter((x) => state.drips >= x.n)) {
+            dripWaiters.splice(dripWaiters.indexOf(w), 1);
+            w.resolve();
+          }
         }, 50);
         timers.add(t);
         res.on("close", () => {
           clearInterval(t);
           timers.delete(t);
+          for (const w of dripWaiters.splice(0)) w.reject(new Error(`the client closed a dripping answer after ${state.drips} of ${w.n} bytes`));
         });
         return;
       }
@@ -68,6 +76,7 @@ export async function startCannedServer(reply: (req: CannedRequest) => CannedRep
     get drips() {
       return state.drips;
     },
+    untilDrips: (n) => (state.drips >= n ? Promise.resolve() : new Promise<void>((resolve, reject) => dripWaiters.push({ n, resolve, reject }))),
     get reply() {
       return state.reply;
     },

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fileDurable } from "../../agent/durable.js";
 import { startSnmpSwitchSimulator, type SnmpSwitchSimHandle, type SnmpSwitchSimSpec } from "../../simulators/snmp-switch/index.js";
+import { DET } from "../../simulators/snmp-switch/model.js";
 import { fakeClock } from "../../test/helpers/clock.js";
 import { logged, memoryLogger } from "../../test/helpers/logger.js";
 import { freePort } from "../../test/helpers/net.js";
@@ -113,8 +114,13 @@ function linkUp(sim: SnmpSwitchSimHandle, ifIndex: number, ms = 5000): Promise<v
   });
 }
 
-/** Resolves when the simulator's port `ifIndex` stops (false) or starts (true) powering its load. */
+/**
+ * Resolves when the simulator's port `ifIndex` is not (false) or is (true) powering its load: at
+ * once if it already is (an action that returned may have been overtaken by the simulator's
+ * detection timer in a starved process), else on the change.
+ */
 function portPower(sim: SnmpSwitchSimHandle, ifIndex: number, powered: boolean, ms = 5000): Promise<void> {
+  if ((sim.model.byIndex(ifIndex)!.poe!.detection === DET.deliveringPower) === powered) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (off(), reject(new Error(`port ${ifIndex} never became powered=${powered}`))), ms);
     const off = sim.onPortPower((i, p) => {
