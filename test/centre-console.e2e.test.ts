@@ -26,6 +26,7 @@ import { EXPECTED, fill, MONTH } from "./helpers/centre-fill.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { connectAs, type RecordingClient } from "./helpers/mqtt-users.js";
 import { describeWith } from "./helpers/tools.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 
 const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
 
@@ -47,6 +48,8 @@ describeWith("chromium")("the centre's console pages, in a browser, from a recor
       http: { host: "127.0.0.1", port: 0, websocketPath: "/mqtt", metrics: false, console: false },
       auth: { users },
     });
+    // A centre that ran before (migrated, empty): a first start's initdb is test/centre-command.test.ts's.
+    await seedCentreRecord(stateDir);
     centre = await startCentre({
       stateDir, database: { type: "pglite" }, retention: centreRetentionSchema.parse({}), logger, clock: systemClock, version: "test",
       broker: { url: broker.url, username: "rec", password: passwordOf("rec"), clientId: "roomgate-centre-console" },

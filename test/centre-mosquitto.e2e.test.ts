@@ -28,6 +28,7 @@ import { startMosquittoWithPolicy, type Mosquitto } from "./helpers/mosquitto.js
 import { connectAs, type RecordingClient } from "./helpers/mqtt-users.js";
 import { describeWith, itWith } from "./helpers/tools.js";
 import { within } from "./helpers/within.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 
 async function getJson(url: string, user: string): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${user}:${passwordOf(user)}`).toString("base64")}` } });
@@ -65,6 +66,8 @@ describeWith("mosquitto")("the centre beside Mosquitto with the generated policy
     stateDir = mkdtempSync(path.join(tmpdir(), "roomgate-centremosq-"));
     users = await matrixUsers({ "agent-s2": { role: "agent", site: "s2" } as BrokerUser });
     mosq = await startMosquittoWithPolicy({ users });
+    // A centre that ran before (migrated, empty): a first start's initdb is test/centre-command.test.ts's.
+    await seedCentreRecord(stateDir);
     centre = await startCentre({
       stateDir, database: { type: "pglite" }, retention: centreRetentionSchema.parse({}), logger, clock: systemClock, version: "test",
       broker: { url: mosq.url, username: "rec", password: passwordOf("rec"), clientId: "roomgate-centre-mosq" },

@@ -20,6 +20,7 @@ import { makePki } from "./helpers/certs.js";
 import { logged, memoryLogger, type LogRecord } from "./helpers/logger.js";
 import { connectAs } from "./helpers/mqtt-users.js";
 import { StandInCollector } from "./helpers/syslog-receiver.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -58,6 +59,8 @@ describe("roomgate centre with a syslog section", () => {
     writeFileSync(file, ["syslog:", "  hostname: centre-1", "  collectors:", "    soc:", "      host: 127.0.0.1", `      port: ${soc.port}`, "      tls:", `        caFile: ${path.relative(dir, pki.caFile)}`, ""].join("\n"));
     const loaded = await loadCentreConfig(file);
     const logs: LogRecord[] = [];
+    // A centre that ran before (migrated, empty): a first start's initdb is test/centre-command.test.ts's.
+    await seedCentreRecord(stateDir);
     const centre = await startCentre({
       stateDir, database: { type: "pglite" }, retention: loaded.retention, logger: memoryLogger(logs), clock: systemClock, version: "test",
       broker: { url: broker.url, username: "rec", password: passwordOf("rec") },

@@ -21,6 +21,7 @@ import { systemClock } from "../drivers/clock.js";
 import { EXPECTED, fill, MONTH } from "./helpers/centre-fill.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { connectAs, type RecordingClient } from "./helpers/mqtt-users.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 
 function get(url: string, user?: string, password = user ? passwordOf(user) : ""): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string; json: any }> {
   const headers: Record<string, string> = user ? { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` } : {};
@@ -61,6 +62,8 @@ describe("the centre's web pages beside the roomgate broker", () => {
       http: { host: "127.0.0.1", port: 0, websocketPath: "/mqtt", metrics: false, console: false },
       auth: { users },
     });
+    // A centre that ran before (migrated, empty): a first start's initdb is test/centre-command.test.ts's.
+    await seedCentreRecord(stateDir);
     centre = await startCentre({
       stateDir, database: { type: "pglite" }, retention: centreRetentionSchema.parse({}), logger, clock: systemClock, version: "test",
       broker: { url: broker.url, username: "rec", password: passwordOf("rec"), clientId: "roomgate-centre-web" },

@@ -8,7 +8,7 @@
  * as a full disk does). The centre keeps its MQTT session, acknowledges nothing, says `degraded` on
  * its health topic, and once the database is back every event is there exactly once.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +23,7 @@ import { centreRetentionSchema } from "../config/centre.js";
 import { systemClock } from "../drivers/clock.js";
 import { Site, type Msg } from "./helpers/centre.js";
 import { memoryLogger } from "./helpers/logger.js";
+import { migratedPgdata } from "./helpers/pglite-template.js";
 import { connectAs, type RecordingClient } from "./helpers/mqtt-users.js";
 import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
 import { describeWith } from "./helpers/tools.js";
@@ -210,11 +211,17 @@ function recorderSuite(name: string, suite: (name: string, fn: () => void) => vo
   });
 }
 
-// initdb in WebAssembly is the slow, CPU-bound part of a PGlite: done once, in beforeAll (whose
-// limit is generous), and each test clones the initialised directory.
-let template: Blob | undefined;
+// initdb in WebAssembly is the slow, CPU-bound part of a PGlite (test/centre-command.test.ts proves
+// a first start): each test opens a copy of the tests' migrated template instead.
+const pgliteDirs: string[] = [];
 recorderSuite("PGlite", describe, () => ({
-  open: async () => fillable(await openPglite({ loadDataDir: template! })),
+  open: async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-e2e-"));
+    pgliteDirs.push(dir);
+    const dataDir = path.join(dir, "pgdata");
+    cpSync(await migratedPgdata(), dataDir, { recursive: true });
+    return fillable(await openPglite({ dataDir }));
+  },
   cut: async (db) => {
     (db as Db & { full: boolean }).full = true;
     return "database_full";
@@ -223,12 +230,10 @@ recorderSuite("PGlite", describe, () => ({
     (db as Db & { full: boolean }).full = false;
   },
 }), {
-  before: async () => {
-    const t = await openPglite();
-    template = await t.pglite.dumpDataDir("none");
-    await t.close();
+  before: async () => undefined,
+  after: async () => {
+    for (const dir of pgliteDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   },
-  after: async () => undefined,
 });
 
 let pg: TestPostgres | undefined;
