@@ -1,8 +1,13 @@
 import { defineConfig } from "vitest/config";
 import { ToolSummaryReporter } from "./test/helpers/tool-summary.js";
+import { chooseWorkers } from "./test/helpers/workers.js";
 
 /** One line per tool whose absence skipped tests, at the end of every run (test/helpers/tools.ts). */
 const toolSummary = new ToolSummaryReporter();
+
+/** Five files at once on a quiet 2-core machine, fewer when other processes hold the cores (test/helpers/workers.ts). */
+const workers = chooseWorkers();
+if (workers.note !== undefined) process.stderr.write(`${workers.note}\n`);
 
 export default defineConfig({
   plugins: [
@@ -19,7 +24,7 @@ export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
     // Transformed modules are kept on disk between runs (node_modules/.experimental-vitest-cache,
-    // keyed by each file's content): at the start of a run four workers ask the one vitest process
+    // keyed by each file's content): at the start of a run the workers ask the one vitest process
     // for the whole module graph at once, and without the cache it transforms it again every run.
     experimental: { fsModuleCache: true },
     exclude: ["node_modules/**", "dist/**"],
@@ -27,11 +32,12 @@ export default defineConfig({
     // Integration tests start real brokers, ptys and sockets, and load native modules (serialport,
     // node-pty, classic-level): child processes, not threads.
     pool: "forks",
-    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run four at a
+    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run five at a
     // time even on 2 cores: one worker (vitest's default there) made every file wait for the last,
-    // and three left the cores a third idle (2,243 tests: 194 s with 3 workers, 149 s with 4;
-    // docs/performance.md, "The test suite").
-    maxWorkers: 4,
+    // three left the cores a third idle (2,243 tests: 194 s with 3 workers, 149 s with 4), and with
+    // four the cores still idled while four files waited on devices at once. When other processes
+    // already hold the cores, fewer (test/helpers/workers.ts; docs/performance.md, "The test suite").
+    maxWorkers: workers.workers,
     // A worker runs file after file in one process instead of a fresh process per file: the module
     // graph (aedes, zod, the drivers) is loaded once per worker, which halves the suite's CPU time.
     // So a test file must leave no global state behind (no process.env edits, no listeners, no

@@ -55,7 +55,7 @@ const specs = {
   seed: { type: "number", default: 1, help: "seed of the operators' site and device choice" },
   "data-dir": { type: "string", default: "", help: "broker data directory (persistence), a fresh subdirectory per broker; empty: none" },
   "heap-snapshot": { type: "string", default: "", help: "directory: write a heap snapshot of each aedes broker after its window and summarise it by type" },
-  "cpu-profile": { type: "string", default: "", help: "directory: write a CPU profile of each aedes broker's measured window and summarise it (the profiler costs the broker a little CPU)" },
+  "cpu-profile": { type: "string", default: "", help: "directory: write a CPU profile of each aedes broker's measured window (from 250 ms before it) and summarise it (the profiler costs the broker a little CPU)" },
   quick: { type: "boolean", default: false, help: "200 agents, 10 s measured, 3 s warm-up, light hashes (unless given)" },
   "json-only": { type: "boolean", default: false, help: "print only the JSON line" },
 } satisfies Record<string, FlagSpec>;

@@ -163,9 +163,14 @@ export async function runOne(name: BrokerName, policy: PolicyFiles, metaJson: st
     const window: Window = { t0, w0: t0 + s.warmupSec * 1000, w1: t0 + (s.warmupSec + s.durationSec) * 1000 };
     await Promise.all(workers.map((w) => w.request("start", window)));
     note(`${name}: load running: ${s.warmupSec} s warm-up, ${s.durationSec} s measured`);
-    await sleepUntil(window.w0);
+    // The profiler starts just before the window (a round trip to the broker's process, which took
+    // most of a second on a loaded machine), so the CPU snapshots are taken at the window's edges.
     const profiling = s.profileDir !== undefined && broker.cpuProfile !== undefined;
-    if (profiling) await broker.cpuProfile!.start();
+    if (profiling) {
+      await sleepUntil(window.w0 - 250);
+      await broker.cpuProfile!.start();
+    }
+    await sleepUntil(window.w0);
     const s0 = snap(broker.pid, genPids);
     const loadAverage = os.loadavg();
     await sleepUntil(window.w1);
