@@ -5,7 +5,7 @@ import { chooseWorkers } from "./test/helpers/workers.js";
 /** One line per tool whose absence skipped tests, at the end of every run (test/helpers/tools.ts). */
 const toolSummary = new ToolSummaryReporter();
 
-/** Five files at once on a quiet 2-core machine, fewer when other processes hold the cores (test/helpers/workers.ts). */
+/** Four files at once on a quiet 2-core machine, fewer when other processes hold the cores (test/helpers/workers.ts). */
 const workers = chooseWorkers();
 if (workers.note !== undefined) process.stderr.write(`${workers.note}\n`);
 
@@ -32,11 +32,12 @@ export default defineConfig({
     // Integration tests start real brokers, ptys and sockets, and load native modules (serialport,
     // node-pty, classic-level): child processes, not threads.
     pool: "forks",
-    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run five at a
+    // Most of the suite waits on real I/O (sockets, ptys, child processes), so files run four at a
     // time even on 2 cores: one worker (vitest's default there) made every file wait for the last,
-    // three left the cores a third idle (2,243 tests: 194 s with 3 workers, 149 s with 4), and with
-    // four the cores still idled while four files waited on devices at once. When other processes
-    // already hold the cores, fewer (test/helpers/workers.ts; docs/performance.md, "The test suite").
+    // three left the cores a third idle (2,243 tests: 194 s with 3 workers, 149 s with 4); five
+    // filled them, but a worker's share of a core then made a driver's first poll miss its deadline.
+    // When other processes already hold the cores, fewer (test/helpers/workers.ts; docs/performance.md,
+    // "The test suite").
     maxWorkers: workers.workers,
     // A worker runs file after file in one process instead of a fresh process per file: the module
     // graph (aedes, zod, the drivers) is loaded once per worker, which halves the suite's CPU time.

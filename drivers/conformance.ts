@@ -17,7 +17,11 @@ import { DeviceError, type ActionContext, type Clock, type Driver, type DriverCo
 export interface DriverFixture {
   /** The transport the driver should open to reach the simulator. */
   transport: TransportSpec;
-  /** Driver options: keep request timeouts short (about 300..800 ms) so the fault tests are quick. */
+  /**
+   * Driver options. Request deadlines of about 1 s (1.5 s for the Poly): short enough that the fault
+   * tests are quick, long enough that a first poll in a worker sharing two cores with four others
+   * is not a miss (400 ms over a 9600-baud pty was missed once in a full run).
+   */
   options: Record<string, unknown>;
   createDriver(): Driver;
   /** An action that must succeed on a healthy device, and a check that it took effect (read from the simulator). */

@@ -12,7 +12,7 @@ import { startCiscoSimulator, type CiscoSimHandle } from "../../simulators/cisco
 import { CiscoDriver } from "./driver.js";
 
 const options = {
-  timeoutMs: 600,
+  timeoutMs: 1000,
   connectTimeoutMs: 1500,
   loginPromptMs: 300,
   keepaliveMs: 60_000,

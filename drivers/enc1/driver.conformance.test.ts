@@ -11,7 +11,7 @@ import { driverConformance, type DriverFixture } from "../conformance.js";
 import { startEnc1Simulator, type Enc1SimHandle } from "../../simulators/enc1/index.js";
 import { Enc1Driver } from "./driver.js";
 
-const options = { timeoutMs: 400, connectTimeoutMs: 1500, heartbeatIntervalMs: 200 };
+const options = { timeoutMs: 1000, connectTimeoutMs: 1500, heartbeatIntervalMs: 200 };
 const simTiming = { heartbeatMs: 200, statusEveryMs: 2000 };
 
 function fixture(sim: Enc1SimHandle, transport: DriverFixture["transport"], teardown: () => Promise<void>): DriverFixture {

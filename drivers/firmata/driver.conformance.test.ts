@@ -16,7 +16,7 @@ const options = {
   samplingMs: 50,
   handshakeTimeoutMs: 2000,
   versionQueryMs: 50,
-  timeoutMs: 400,
+  timeoutMs: 1000,
 };
 
 driverConformance("firmata over serial (pty, 57600)", async () => {

@@ -10,7 +10,7 @@ import { driverConformance, type DriverFixture } from "../conformance.js";
 import { startNovastarSimulator, type NovastarSimHandle } from "../../simulators/novastar/index.js";
 import { NovastarDriver } from "./driver.js";
 
-const options = { timeoutMs: 400, connectTimeoutMs: 1500 };
+const options = { timeoutMs: 1000, connectTimeoutMs: 1500 };
 
 function fixture(sim: NovastarSimHandle, transport: DriverFixture["transport"], teardown: () => Promise<void>): DriverFixture {
   return {

@@ -11,7 +11,7 @@ driverConformance("onvif over http", async () => {
   const sim = await startOnvifSimulator({ speed: 5, discovery: { enabled: false } });
   return {
     transport: { type: "http", host: "127.0.0.1", port: sim.port, path: "/onvif/device_service" },
-    options: { username: "admin", password: "admin", timeoutMs: 500, arrivalTimeoutMs: 3000, statusIntervalMs: 50 },
+    options: { username: "admin", password: "admin", timeoutMs: 1000, arrivalTimeoutMs: 3000, statusIntervalMs: 50 },
     createDriver: () => new OnvifDriver(),
     goodAction: {
       name: "preset.recall",

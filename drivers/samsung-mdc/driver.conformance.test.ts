@@ -10,7 +10,7 @@ import { driverConformance, type DriverFixture } from "../conformance.js";
 import { startSamsungMdcSimulator, type MdcSimHandle } from "../../simulators/samsung-mdc/index.js";
 import { MdcDriver } from "./driver.js";
 
-const options = { timeoutMs: 400, connectTimeoutMs: 1500 };
+const options = { timeoutMs: 1000, connectTimeoutMs: 1500 };
 
 function fixture(sim: MdcSimHandle, transport: DriverFixture["transport"], teardown: () => Promise<void>): DriverFixture {
   return {

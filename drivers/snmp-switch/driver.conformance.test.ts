@@ -24,7 +24,7 @@ for (const version of ["2c", "3"] as const) {
     const secrets = version === "2c" ? { communityFile: file("community", "conf-community") } : { user: "rg", authKeyFile: file("auth", "auth-phrase-1"), privKeyFile: file("priv", "priv-phrase-1") };
     return {
       transport: { type: "udp", host: "127.0.0.1", port: sim.port },
-      options: { version, ...secrets, ports: { codec: 7, "cam-main": 5, uplink: { ifIndex: 24, protected: true } }, timeoutMs: 400 },
+      options: { version, ...secrets, ports: { codec: 7, "cam-main": 5, uplink: { ifIndex: 24, protected: true } }, timeoutMs: 1000 },
       createDriver: () => new SnmpSwitchDriver(),
       goodAction: {
         name: "poe.set",

@@ -11,7 +11,7 @@ import { startTesiraSimulator, type TesiraSimHandle } from "../../simulators/tes
 import { TesiraDriver } from "./driver.js";
 
 const options = {
-  timeoutMs: 400,
+  timeoutMs: 1000,
   connectTimeoutMs: 1500,
   bannerTimeoutMs: 500,
   channels: {

@@ -10,7 +10,7 @@ import { driverConformance, type DriverFixture } from "../conformance.js";
 import { startViscaSimulator, type SimulatorHandle } from "../../simulators/visca/index.js";
 import { ViscaDriver } from "./driver.js";
 
-const options = { ackTimeoutMs: 400, inquiryTimeoutMs: 400, completionTimeoutMs: 3000, connectTimeoutMs: 1500 };
+const options = { ackTimeoutMs: 1000, inquiryTimeoutMs: 1000, completionTimeoutMs: 3000, connectTimeoutMs: 1500 };
 
 function fixture(sim: SimulatorHandle, transport: DriverFixture["transport"], teardown: () => Promise<void>): DriverFixture {
   return {

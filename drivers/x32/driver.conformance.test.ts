@@ -13,7 +13,7 @@ driverConformance("x32 over udp (OSC)", async () => {
     transport: { type: "udp", host: "127.0.0.1", port: sim.port },
     options: {
       channels: { mics: { path: "/ch/01" }, program: { path: "/main/st" } },
-      timeoutMs: 400,
+      timeoutMs: 1000,
       retryMs: 200,
       connectTimeoutMs: 1500,
     },

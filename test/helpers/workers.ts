@@ -2,8 +2,9 @@
  * How many test files run at once (vitest's `maxWorkers`), chosen when a run starts.
  *
  * Most of the suite waits on real I/O (sockets, ptys, child processes), so on a quiet machine files
- * run two and a half per core (5 on the 2-core machine: with 4 the cores still idled while four
- * files waited on devices at once). When other processes
+ * run two per core (4 on the 2-core machine: 3 left the cores a third idle; 5 filled the cores but
+ * gave each worker 0.4 of a core, and a driver's first poll then missed a 400 ms deadline in one
+ * of two full runs). When other processes
  * already keep the cores busy (two `yes > /dev/null` loops, another test run, a build), four workers
  * and those processes share cores that are not there: each worker gets a third of a core, and
  * deadlines of a few hundred milliseconds that tests keep for real devices are missed for want of
@@ -44,7 +45,7 @@ export interface WorkerChoice {
   note?: string;
 }
 
-/** The worker count for a run: ROOMGATE_TEST_WORKERS, else 2.5 per core other processes leave idle, between 2 and 8. */
+/** The worker count for a run: ROOMGATE_TEST_WORKERS, else two per core other processes leave idle, between 2 and 8. */
 export function chooseWorkers(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism(), busy: () => number = () => busyCores(300, cores)): WorkerChoice {
   const forced = env.ROOMGATE_TEST_WORKERS;
   if (forced !== undefined && forced !== "") {
@@ -52,10 +53,10 @@ export function chooseWorkers(env: NodeJS.ProcessEnv = process.env, cores = os.a
     if (!Number.isInteger(n) || n < 1) throw new Error(`ROOMGATE_TEST_WORKERS: expected a whole number of at least 1, got "${forced}"`);
     return { workers: n };
   }
-  const usual = Math.min(8, Math.max(2, Math.round(2.5 * cores)));
+  const usual = Math.min(8, Math.max(2, 2 * cores));
   const others = busy();
   // Whole cores: under half a busy core is the noise of a quiet machine.
-  const workers = Math.min(usual, Math.max(2, Math.round(2.5 * (cores - Math.round(others)))));
+  const workers = Math.min(usual, Math.max(2, 2 * (cores - Math.round(others))));
   if (workers === usual) return { workers };
   return {
     workers,
