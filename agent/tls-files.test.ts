@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readTlsFiles } from "./tls-files.js";
 
 describe("readTlsFiles", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "roomgate-tls-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const ca = path.join(dir, "ca.crt");
   writeFileSync(ca, "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n");
 

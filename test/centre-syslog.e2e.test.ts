@@ -49,6 +49,7 @@ describe("roomgate centre with a syslog section", () => {
 
   it("forwards an operator's command to the collector over TLS while the recorder keeps it, one session each", async () => {
     const pki = makePki();
+    cleanups.push(() => rmSync(pki.dir, { recursive: true, force: true }));
     const soc = await StandInCollector.start({ tls: { certFile: pki.certFile, keyFile: pki.keyFile } });
     cleanups.push(() => soc.stop());
     const broker = await startBroker({ host: "127.0.0.1", port: 0, logger: memoryLogger(), auth: { users: await matrixUsers() } });

@@ -70,6 +70,7 @@ interface World {
 async function world(transport: "tcp" | "tls", queue: { maxAgeSec?: number } = {}): Promise<World> {
   const clock = fakeClock();
   const pki = transport === "tls" ? makePki() : undefined;
+  if (pki) cleanups.push(() => rmSync(pki.dir, { recursive: true, force: true }));
   const rsyslog = await RsyslogCollector.start(pki ? { tls: { caFile: pki.caFile, certFile: pki.certFile, keyFile: pki.keyFile } } : {});
   cleanups.push(() => rsyslog.dispose());
   const broker = await startBroker({
