@@ -4,8 +4,7 @@
  * /proc/stat (so a reader sees whether the 2 cores were saturated, and how much went to processes
  * that are neither the broker nor the bench: other people's test runs), RSS sampled on a timer.
  */
-import { readFileSync } from "node:fs";
-import { readCpuTicks, readMem } from "../lib/procfs.js";
+import { machineTicks, readCpuTicks, readMem } from "../lib/procfs.js";
 import { monoMs } from "./payloads.js";
 
 export interface CpuSnap {
@@ -14,15 +13,6 @@ export interface CpuSnap {
   generator: number;
   machineBusy: number;
   machineTotal: number;
-}
-
-/** Busy and total ticks of all CPUs (first line of /proc/stat; iowait counts as idle). */
-function machineTicks(): { busy: number; total: number } {
-  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
-  const f = line.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-  const busy = user + nice + system + irq + softirq + steal;
-  return { busy, total: busy + idle + iowait };
 }
 
 export function snap(brokerPid: number, generatorPids: readonly number[]): CpuSnap {

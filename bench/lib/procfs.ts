@@ -33,6 +33,15 @@ export function readCpuTicks(pid: number): number {
   return Number(rest[11]) + Number(rest[12]);
 }
 
+/** Busy and total clock ticks of all CPUs, from /proc/stat's first line (iowait counts as idle). Throws without /proc. */
+export function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
 /** Clock ticks per second from `getconf CLK_TCK`; 100 when it cannot be read. */
 export function clockTicksPerSecond(): { hz: number; source: "getconf" | "assumed" } {
   try {

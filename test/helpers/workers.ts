@@ -14,16 +14,13 @@
  * /proc: its 1-minute average lags). `ROOMGATE_TEST_WORKERS=N` sets the number outright, as does
  * vitest's own `--maxWorkers`.
  */
-import { readFileSync } from "node:fs";
 import os from "node:os";
+import { machineTicks } from "../../bench/lib/procfs.js";
 
-/** Busy and total ticks over all CPUs (/proc/stat's first line; iowait counts as idle), or undefined. */
+/** Busy and total ticks over all CPUs (bench/lib/procfs.ts), or undefined without /proc. */
 function ticks(): { busy: number; total: number } | undefined {
   try {
-    const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-    const busy = user + nice + system + irq + softirq + steal;
-    return { busy, total: busy + idle + iowait };
+    return machineTicks();
   } catch {
     return undefined;
   }
