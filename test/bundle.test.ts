@@ -71,7 +71,7 @@ describeWith("bundle-runtimes")("gateway bundles", () => {
     await expect(run("sh", ["-c", "command -v node"], { env })).rejects.toMatchObject({ stdout: "" });
   });
 
-  it("builds small, self-contained tarballs for linux-x64 and linux-arm64", () => {
+  it("builds small, self-contained bundles for linux-x64 (packed) and linux-arm64 (staged)", () => {
     // gzip -1 here; `npm run bundle` (gzip -6) is smaller. The arm64 tree (not packed here) is the same
     // app with another Node of about the same size, so its unpacked size stands for its tarball's.
     expect(built.x64!.bytes).toBeLessThan(70 * MiB);

@@ -13,8 +13,8 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { matrixUsers, passwordOf } from "../broker/acl.cases.js";
 import { startBroker, type RunningBroker } from "../broker/server.js";
-import { runCli } from "../cli/dispatch.js";
 import { Site } from "./helpers/centre.js";
+import { roomgateInProcess } from "./helpers/cli-inprocess.js";
 import { memoryLogger } from "./helpers/logger.js";
 import { Watcher } from "./helpers/mqtt.js";
 import { freePort } from "./helpers/net.js";
@@ -25,14 +25,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = path.join(root, "dist/cli/main.js");
 const HEALTH = "roomgate/centre/recorder/health";
 const T0 = Date.UTC(2026, 10, 3, 10, 0, 0);
-
-/** `roomgate ...argv` in-process: for what the command decides before it starts anything. */
-async function roomgateInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
 
 function roomgate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

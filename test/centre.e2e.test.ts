@@ -8,7 +8,7 @@
  * as a full disk does). The centre keeps its MQTT session, acknowledges nothing, says `degraded` on
  * its health topic, and once the database is back every event is there exactly once.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ import { centreRetentionSchema } from "../config/centre.js";
 import { systemClock } from "../drivers/clock.js";
 import { Site, type Msg } from "./helpers/centre.js";
 import { memoryLogger } from "./helpers/logger.js";
-import { migratedPgdata } from "./helpers/pglite-template.js";
+import { seedCentreRecord } from "./helpers/pglite-template.js";
 import { connectAs, type RecordingClient } from "./helpers/mqtt-users.js";
 import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
 import { describeWith } from "./helpers/tools.js";
@@ -218,9 +218,7 @@ recorderSuite("PGlite", describe, () => ({
   open: async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "roomgate-centre-e2e-"));
     pgliteDirs.push(dir);
-    const dataDir = path.join(dir, "pgdata");
-    cpSync(await migratedPgdata(), dataDir, { recursive: true });
-    return fillable(await openPglite({ dataDir }));
+    return fillable(await openPglite({ dataDir: await seedCentreRecord(dir) }));
   },
   cut: async (db) => {
     (db as Db & { full: boolean }).full = true;
